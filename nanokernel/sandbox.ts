@@ -1,0 +1,63 @@
+/**
+ * The one interface both sandbox kinds implement (Wasm plugins and SES workers),
+ * and the door the kernel gives each sandboxed extension.
+ *
+ * The kernel owns the door: every method on `ExtensionPort` goes through the
+ * dispatcher with the extension's own token and `from` stamped from the port.
+ * A sandbox never sees another extension's port or any token but those handed
+ * to it explicitly.
+ *
+ * @module
+ */
+import type { Grant } from '../capabilities/index.js';
+import type { Envelope } from './envelope.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Options a sandboxed caller may set on one call. */
+export interface CallOptions {
+  /** Milliseconds before the call fails with `E_TIMEOUT` (capped by the caller's own deadline). */
+  readonly timeoutMs?: number;
+  /** A delegated token to present instead of the extension's own token. */
+  readonly cap?: string;
+}
+
+/** What an extension may ask of the kernel. Every method is checked against its grants. */
+export interface ExtensionPort {
+  readonly id: string;
+  call(to: string, op: string, resource: string, body: unknown, options?: CallOptions): Promise<unknown>;
+  publish(topic: string, body: unknown): Promise<void>;
+  subscribe(topic: string): Promise<void>;
+  /** Mint a token for `to` no wider than this extension's own token (or `cap`, when given). */
+  delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options?: { cap?: string }): Promise<string>;
+  log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+/** Limits derived from an extension's host grants. */
+export interface SandboxLimits {
+  /** Per-delivery deadline when the envelope carries none. */
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+}
+
+/**
+ * A sandbox runs one extension. The supervisor starts it, delivers envelopes to
+ * it one mailbox at a time, pings it, and stops or restarts it.
+ *
+ * `deliver` resolves with the reply body for a call (and `undefined` for an
+ * event) or rejects with a `KernelError`: `E_TIMEOUT` when the extension did not
+ * answer in time (the sandbox must then stop the runaway code itself),
+ * `E_TARGET_CRASHED` when it died, or the extension's own coded error.
+ */
+export interface Sandbox {
+  readonly kind: 'wasm' | 'worker' | 'inprocess';
+  readonly id: string;
+  start(port: ExtensionPort): Promise<void>;
+  deliver(envelope: Envelope, timeoutMs: number): Promise<unknown>;
+  ping(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+  /** Called once if the sandbox dies outside a delivery (crash, exit, OOM). */
+  onCrash(listener: (reason: string) => void): void;
+}
+
+export type { Grant };
