@@ -19,5 +19,6 @@ export { covers, grantMatches } from './covers.js';
 export { isSubset } from './subset.js';
 export type { SubsetResult } from './subset.js';
 export { compileGrants } from './matcher.js';
+export { PatternIndex } from './pattern-index.js';
 export type { Matcher } from './matcher.js';
 export { FileGrant, HostGrants, HostPattern, NO_HOST_GRANTS, hostAllowed } from './host-grants.js';

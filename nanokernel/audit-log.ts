@@ -1,0 +1,238 @@
+/**
+ * The append-only, hash-chained audit log.
+ *
+ * Each record is one JSON line. Its `hash` is sha256 over the previous record's
+ * hash and the exact bytes of this line without the hash, so editing, deleting,
+ * inserting or reordering a line breaks the chain at that line. Lines are
+ * written through pino's asynchronous destination (sonic-boom); `flush()` and
+ * `close()` write everything out. A crash loses at most what was still in the
+ * buffer; on the next start a torn last line is cut off (and that is recorded),
+ * so the chain verifies up to the last complete record.
+ *
+ * When the file cannot be written the log turns `failed`, and the kernel then
+ * refuses every decision it could not record (fail closed).
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, ftruncateSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { KernelError } from './errors.js';
+import { GENESIS_HASH, redact, type AuditEntry } from './audit-record.js';
+
+type Destination = ReturnType<typeof pino.destination>;
+
+export interface AuditLogOptions {
+  /** Written into every record so logs of federated kernels can be told apart. */
+  readonly kernel: string;
+  /** Write each line synchronously (slower; for tests of crash behaviour). */
+  readonly sync?: boolean;
+  readonly clock?: () => number;
+}
+
+interface Tail {
+  seq: number;
+  hash: string;
+  /** Bytes of a torn last line that were cut off. */
+  truncated: number;
+}
+
+const TAIL_WINDOW = 1 << 16;
+
+/** Find the last complete record, cutting off a torn line left by a crash. */
+function recoverTail(file: string): Tail {
+  if (!existsSync(file)) return { seq: 0, hash: GENESIS_HASH, truncated: 0 };
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return { seq: 0, hash: GENESIS_HASH, truncated: 0 };
+    let window = Math.min(size, TAIL_WINDOW);
+    for (;;) {
+      const buffer = Buffer.alloc(window);
+      readSync(fd, buffer, 0, window, size - window);
+      const text = buffer.toString('utf8');
+      const end = text.lastIndexOf('\n');
+      const start = end === -1 ? -1 : text.lastIndexOf('\n', end - 1);
+      if (end !== -1 && (start !== -1 || window === size)) {
+        const line = text.slice(start + 1, end);
+        const truncated = window - end - 1;
+        if (truncated > 0) ftruncateSync(fd, size - truncated);
+        const record = JSON.parse(line) as { seq?: unknown; hash?: unknown };
+        if (typeof record.seq !== 'number' || typeof record.hash !== 'string') {
+          throw new Error('the last record has no seq/hash');
+        }
+        return { seq: record.seq, hash: record.hash, truncated };
+      }
+      if (end === -1 && window === size) {
+        ftruncateSync(fd, 0);
+        return { seq: 0, hash: GENESIS_HASH, truncated: size };
+      }
+      if (window === size) throw new Error('no complete record found');
+      window = Math.min(size, window * 4);
+    }
+  } catch (cause) {
+    throw new KernelError('E_DENIED', `the audit log ${file} cannot be continued: its last record is unreadable`, {
+      cause,
+      facts: { file },
+      hint: 'run "nanokernel audit verify" on it, then move it aside to start a new chain',
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function hashLine(prev: string, lineWithoutHash: string): string {
+  return createHash('sha256').update(prev).update('\n').update(lineWithoutHash).digest('hex');
+}
+
+/**
+ * Append-only audit log writer.
+ *
+ * @example
+ * const log = AuditLog.open('.nanokernel/audit.log', { kernel: 'local' });
+ * log.append({ actor: 'a', action: 'call', verdict: 'allow', target: 'b', op: 'ping' });
+ * await log.close();
+ */
+export class AuditLog {
+  readonly file: string;
+  readonly #kernel: string;
+  readonly #clock: () => number;
+  readonly #destination: Destination;
+  #seq: number;
+  #prev: string;
+  #failure: Error | undefined;
+  #closed = false;
+
+  private constructor(file: string, destination: Destination, tail: Tail, options: AuditLogOptions) {
+    this.file = file;
+    this.#destination = destination;
+    this.#seq = tail.seq;
+    this.#prev = tail.hash;
+    this.#kernel = options.kernel;
+    this.#clock = options.clock ?? Date.now;
+    destination.on('error', (error: Error) => {
+      this.#failure ??= error;
+    });
+  }
+
+  /** Open (or continue) the log at `file`. Throws if it cannot be written: nothing may run unrecorded. */
+  static open(file: string, options: AuditLogOptions): AuditLog {
+    const absolute = path.resolve(file);
+    let destination: Destination;
+    let tail: Tail;
+    try {
+      mkdirSync(path.dirname(absolute), { recursive: true, mode: 0o700 });
+      tail = recoverTail(absolute);
+      closeSync(openSync(absolute, 'a', 0o600));
+      destination = pino.destination({ dest: absolute, sync: options.sync ?? false, append: true, mkdir: true });
+    } catch (cause) {
+      if (cause instanceof KernelError) throw cause;
+      throw new KernelError('E_DENIED', `the audit log ${file} cannot be written: ${(cause as Error).message}`, {
+        cause,
+        facts: { file },
+        hint: 'make the directory writable (or point --audit elsewhere); the kernel grants nothing it cannot record',
+      });
+    }
+    const log = new AuditLog(absolute, destination, tail, options);
+    log.append({ actor: 'kernel', action: 'audit.open', verdict: 'info', detail: { continued_from: tail.seq } });
+    if (tail.truncated > 0) {
+      log.append({ actor: 'kernel', action: 'audit.recovered', verdict: 'info', detail: { truncated_bytes: tail.truncated } });
+    }
+    return log;
+  }
+
+  /** Records written so far (the last `seq`). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Why the log cannot be written any more, or `undefined` while it is healthy. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /** True while records can be written; the kernel refuses decisions otherwise. */
+  get healthy(): boolean {
+    return this.#failure === undefined && !this.#closed;
+  }
+
+  /** Append one record; returns its `seq`. Throws when the log has failed or is closed. */
+  append(entry: AuditEntry): number {
+    if (!this.healthy) {
+      throw new KernelError('E_DENIED', `the audit log cannot be written${this.#failure ? `: ${this.#failure.message}` : ' (closed)'}`, {
+        facts: { file: this.file },
+        hint: 'free disk space or fix the audit directory permissions, then restart the kernel',
+      });
+    }
+    const time = this.#clock();
+    const seq = this.#seq + 1;
+    const record: Record<string, unknown> = {
+      level: entry.verdict === 'deny' ? 40 : 30,
+      time,
+      msg: `${entry.action} ${entry.verdict}`,
+      seq,
+      ts: new Date(time).toISOString(),
+      kernel: this.#kernel,
+      actor: entry.actor,
+      action: entry.action,
+      verdict: entry.verdict,
+    };
+    for (const key of FIELD_ORDER) {
+      const value = entry[key];
+      if (value !== undefined) record[key] = value;
+    }
+    if (entry.detail !== undefined) record.detail = redact(entry.detail);
+    record.prev = this.#prev;
+    const body = JSON.stringify(record);
+    const hash = hashLine(this.#prev, body);
+    try {
+      this.#destination.write(`${body.slice(0, -1)},"hash":"${hash}"}\n`);
+    } catch (error) {
+      this.#failure ??= error as Error;
+      throw new KernelError('E_DENIED', `the audit log cannot be written: ${(error as Error).message}`, { facts: { file: this.file } });
+    }
+    this.#seq = seq;
+    this.#prev = hash;
+    return seq;
+  }
+
+  /** Write out everything buffered, synchronously. */
+  flush(): void {
+    if (this.#closed) return;
+    try {
+      this.#destination.flushSync();
+    } catch (error) {
+      // sonic-boom throws if a write is already in flight; the async flush completes it.
+      if (!/sonic boom is not ready|EAGAIN/i.test((error as Error).message)) this.#failure ??= error as Error;
+    }
+  }
+
+  /** Flush and close. Later appends throw. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await new Promise<void>((resolve) => {
+      this.#destination.flush(() => resolve());
+    });
+    this.#closed = true;
+    await new Promise<void>((resolve) => {
+      this.#destination.once('close', () => resolve());
+      this.#destination.end();
+    });
+  }
+}
+
+const FIELD_ORDER = [
+  'target',
+  'op',
+  'resource',
+  'rule',
+  'why',
+  'code',
+  'trace_id',
+  'span_id',
+  'envelope_id',
+  'token_jti',
+  'policy_hash',
+  'latency_us',
+] as const satisfies readonly (keyof AuditEntry)[];

@@ -1,0 +1,385 @@
+/**
+ * The dispatcher: every call, event and delegation passes through here, is
+ * checked against the sender's token, recorded in the audit log, and only then
+ * delivered to the target's bounded mailbox.
+ *
+ * The hot path of an allowed call: a cached token (expiry + revocation lookups),
+ * one compiled-matcher decision, one audit record, one mailbox push. No
+ * signature is verified once a token is cached.
+ *
+ * @module
+ */
+import type { Action, Grant } from '../capabilities/index.js';
+import { PatternIndex, patternWithin } from '../capabilities/index.js';
+import type { AuditLog } from './audit-log.js';
+import type { AuditEntry } from './audit-record.js';
+import { denied, type DenialExplainer, type RequestFacts } from './denial.js';
+import { EndpointState, type Delivery } from './endpoint.js';
+import { bodySize, ENVELOPE_VERSION, type Envelope, type IdSource } from './envelope.js';
+import { KernelError, fromWire } from './errors.js';
+import type { CallOptions } from './sandbox.js';
+import type { VerifiedToken } from './token-claims.js';
+import type { TokenService } from './tokens.js';
+import { handling, runHandling } from './trace.js';
+
+export interface DeadLetter {
+  readonly at: number;
+  readonly id: string;
+  readonly kind: Envelope['kind'];
+  readonly from: string;
+  readonly to: string;
+  readonly op: string;
+  readonly code: string;
+}
+
+export interface DispatcherOptions {
+  readonly tokens: TokenService;
+  readonly audit: AuditLog;
+  readonly ids: IdSource;
+  readonly clock: () => number;
+  readonly explain?: DenialExplainer;
+  readonly policyHash: () => string | undefined;
+}
+
+const MAX_DEAD_LETTERS = 1_000;
+
+function assertKey(field: string, value: unknown, allowEmpty: boolean): asserts value is string {
+  if (typeof value !== 'string' || value.length > 512 || (!allowEmpty && value.length === 0) || /[*\u0000-\u001f\u007f]/.test(value)) {
+    throw new KernelError('E_BAD_ENVELOPE', `envelope field "${field}" must be a ${allowEmpty ? '' : 'non-empty '}string of at most 512 characters without "*" or control characters`, {
+      facts: { field },
+    });
+  }
+}
+
+export class Dispatcher {
+  readonly endpoints = new Map<string, EndpointState>();
+  readonly #o: DispatcherOptions;
+  readonly #deadLetters: DeadLetter[] = [];
+  readonly #subscribers = new Map<string, Set<EndpointState>>();
+  #topicIndex: PatternIndex<Set<EndpointState>> | undefined;
+  readonly #topicScratch: Set<EndpointState>[] = [];
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+  }
+
+  get deadLetters(): readonly DeadLetter[] {
+    return this.#deadLetters;
+  }
+
+  /** Record a decision, stamping the policy hash and failing closed if the log is down. */
+  record(entry: AuditEntry): void {
+    const policyHash = this.#o.policyHash();
+    this.#o.audit.append(policyHash === undefined ? entry : { ...entry, policy_hash: policyHash });
+  }
+
+  /**
+   * Decide one request for `from`, with its own token or a presented `cap`.
+   * Returns the token and deciding grant; throws (after recording the denial) otherwise.
+   */
+  async authorize(from: EndpointState, action: Action, to: string, op: string, resource: string, cap: string | undefined, trace: string | undefined): Promise<{ token: VerifiedToken; grant: Grant }> {
+    const token = cap === undefined ? from.token : await this.#presented(from, action, to, op, resource, cap, trace);
+    return this.decide(from, token, action, to, op, resource, trace);
+  }
+
+  /** The synchronous part of `authorize`: fail closed, expiry, revocation, matcher. */
+  decide(from: EndpointState, token: VerifiedToken, action: Action, to: string, op: string, resource: string, trace: string | undefined): { token: VerifiedToken; grant: Grant } {
+    if (!this.#o.audit.healthy) throw this.#failClosed({ from: from.name, action, to, op, resource });
+    try {
+      this.#o.tokens.check(token);
+    } catch (error) {
+      const refused = fromWire(error);
+      this.#deny({ from: from.name, action, to, op, resource }, null, refused.code, token.jti, trace, refused.message);
+      throw refused;
+    }
+    const grant = token.matcher.decide(action, to, op, resource);
+    if (grant === null || grant.effect !== 'allow') {
+      const request: RequestFacts = { from: from.name, action, to, op, resource };
+      this.#deny(request, grant, 'E_DENIED', token.jti, trace, grant?.why);
+      throw denied(request, grant, this.#o.explain);
+    }
+    return { token, grant };
+  }
+
+  /** Verify a presented token (cached after the first time) and that it was issued to the sender. */
+  async #presented(from: EndpointState, action: Action, to: string, op: string, resource: string, cap: string, trace: string | undefined): Promise<VerifiedToken> {
+    try {
+      return await this.#o.tokens.verify(cap, from.name);
+    } catch (error) {
+      const refused = fromWire(error);
+      this.#deny({ from: from.name, action, to, op, resource }, null, refused.code, from.token.jti, trace, refused.message);
+      throw refused;
+    }
+  }
+
+  #deny(request: RequestFacts, grant: Grant | null, code: string, jti: string, trace: string | undefined, why: string | undefined): void {
+    this.record({
+      actor: request.from,
+      action: request.action,
+      verdict: 'deny',
+      target: request.to,
+      op: request.op,
+      resource: request.resource,
+      rule: grant?.rule ?? null,
+      ...(why ? { why } : {}),
+      code,
+      ...(trace ? { trace_id: trace } : {}),
+      token_jti: jti,
+    });
+  }
+
+  #failClosed(request: RequestFacts): KernelError {
+    return new KernelError('E_DENIED', `refused "${request.from}" ${request.action} ${request.to}: the audit log cannot be written, and nothing is granted unrecorded`, {
+      facts: { ...request, reason: 'audit unavailable', detail: this.#o.audit.failure?.message ?? 'closed' },
+      hint: 'free disk space or fix the audit directory, then restart the kernel',
+    });
+  }
+
+  /** Request/reply: resolves with the target's reply body or rejects with a coded error. */
+  async call(from: EndpointState, to: string, op: string, resource: string, body: unknown, options: CallOptions = {}): Promise<unknown> {
+    assertKey('to', to, false);
+    assertKey('op', op, false);
+    assertKey('resource', resource, true);
+    const now = this.#o.clock();
+    const parent = handling() ?? from.current;
+    const trace = parent?.trace_id ?? this.#o.ids.trace();
+    this.#guardSender(from, now, body, { action: 'call', to, op, resource }, trace);
+    const { token, grant } =
+      options.cap === undefined
+        ? this.decide(from, from.token, 'call', to, op, resource, trace)
+        : await this.authorize(from, 'call', to, op, resource, options.cap, trace);
+    const target = this.endpoints.get(to);
+    const refusal = target === undefined || target.closed ? 'E_NO_TARGET' : target.full ? 'E_OVERLOADED' : undefined;
+    const envelopeId = this.#o.ids.next();
+    this.record({
+      actor: from.name,
+      action: 'call',
+      verdict: refusal ? 'deny' : 'allow',
+      target: to,
+      op,
+      resource,
+      rule: grant.rule ?? null,
+      ...(refusal ? { code: refusal } : {}),
+      trace_id: trace,
+      envelope_id: envelopeId,
+      token_jti: token.jti,
+    });
+    if (refusal === 'E_NO_TARGET') {
+      throw new KernelError('E_NO_TARGET', `no extension named "${to}" is running`, { facts: { from: from.name, to, op }, hint: 'check the extension id, or whether it is still starting or was stopped' });
+    }
+    if (refusal === 'E_OVERLOADED') {
+      this.#deadLetter({ id: envelopeId, kind: 'call', from: from.name, to, op }, 'E_OVERLOADED');
+      throw new KernelError('E_OVERLOADED', `the mailbox of "${to}" is full (${target!.capacity} messages)`, { facts: { from: from.name, to, op, capacity: target!.capacity }, hint: 'retry later with backoff, or raise the mailbox capacity' });
+    }
+    const timeoutMs = Math.min(options.timeoutMs ?? target!.timeoutMs, parent?.deadline !== undefined ? Math.max(0, parent.deadline - now) : Infinity);
+    const envelope: Envelope = {
+      v: ENVELOPE_VERSION,
+      id: envelopeId,
+      kind: 'call',
+      from: from.name,
+      to,
+      op,
+      resource,
+      ts: now,
+      trace_id: trace,
+      span_id: this.#o.ids.next(),
+      causation_id: parent?.id,
+      deadline: now + timeoutMs,
+      cap: options.cap,
+      body,
+    };
+    return new Promise((resolve, reject) => {
+      const delivery: Delivery = { envelope, resolve, reject, timer: undefined, settled: false };
+      delivery.timer = setTimeout(() => this.#expire(target!, delivery, timeoutMs), timeoutMs);
+      this.#enqueue(target!, delivery);
+    });
+  }
+
+  /** Publish an event to every subscriber whose grants cover the topic. Returns how many got it. */
+  async publish(from: EndpointState, topic: string, body: unknown): Promise<number> {
+    assertKey('to', topic, false);
+    const now = this.#o.clock();
+    const parent = handling() ?? from.current;
+    const trace = parent?.trace_id ?? this.#o.ids.trace();
+    this.#guardSender(from, now, body, { action: 'publish', to: topic, op: '', resource: '' }, trace);
+    const { token, grant } = this.decide(from, from.token, 'publish', topic, '', '', trace);
+    const envelope: Envelope = { v: ENVELOPE_VERSION, id: this.#o.ids.next(), kind: 'event', from: from.name, to: topic, op: '', resource: '', ts: now, trace_id: trace, span_id: this.#o.ids.next(), causation_id: parent?.id, body };
+    let delivered = 0;
+    const index = (this.#topicIndex ??= this.#buildTopicIndex());
+    const sets = index.collect(topic, this.#topicScratch);
+    const seen = new Set<EndpointState>();
+    for (let i = 0; i < sets; i++) {
+      for (const subscriber of this.#topicScratch[i]!) {
+        if (seen.has(subscriber) || subscriber.closed) continue;
+        seen.add(subscriber);
+        if (!this.#mayReceive(subscriber, topic, trace)) continue;
+        if (subscriber.full) {
+          this.#deadLetter(envelope, 'E_OVERLOADED', subscriber.name);
+          continue;
+        }
+        this.#enqueue(subscriber, { envelope, resolve: undefined, reject: undefined, timer: undefined, settled: false });
+        delivered++;
+      }
+    }
+    this.record({ actor: from.name, action: 'publish', verdict: 'allow', target: topic, rule: grant.rule ?? null, trace_id: trace, envelope_id: envelope.id, token_jti: token.jti, detail: { delivered } });
+    return delivered;
+  }
+
+  /** Subscribe `from` to a topic pattern; allowed only if an allow grant contains the whole pattern. */
+  subscribe(from: EndpointState, pattern: string): void {
+    const request: RequestFacts = { from: from.name, action: 'subscribe', to: pattern, op: '', resource: '' };
+    if (!this.#o.audit.healthy) throw this.#failClosed(request);
+    const token = from.token;
+    try {
+      this.#o.tokens.check(token);
+    } catch (error) {
+      const refused = fromWire(error);
+      this.#deny(request, null, refused.code, token.jti, undefined, undefined);
+      throw refused;
+    }
+    const allow = token.grants.find((g) => g.effect === 'allow' && g.action === 'subscribe' && patternWithin(pattern, g.to));
+    const deny = token.grants.find((g) => g.effect === 'deny' && g.action === 'subscribe' && (patternWithin(pattern, g.to) || patternWithin(g.to, pattern)));
+    // A deny inside the pattern is enforced per event; one containing the pattern refuses it outright.
+    const decisive = deny && patternWithin(pattern, deny.to) ? deny : allow ? undefined : null;
+    if (decisive !== undefined) {
+      this.#deny(request, decisive, 'E_DENIED', token.jti, undefined, decisive?.why);
+      throw denied(request, decisive, this.#o.explain);
+    }
+    this.record({ actor: from.name, action: 'subscribe', verdict: 'allow', target: pattern, rule: allow!.rule ?? null, token_jti: token.jti });
+    from.subscriptions.add(pattern);
+    let set = this.#subscribers.get(pattern);
+    if (!set) this.#subscribers.set(pattern, (set = new Set()));
+    set.add(from);
+    this.#topicIndex = undefined;
+  }
+
+  register(endpoint: EndpointState): void {
+    this.endpoints.set(endpoint.name, endpoint);
+  }
+
+  /** Remove an endpoint: its queued messages fail with `E_NO_TARGET` and go to the dead letters. */
+  unregister(endpoint: EndpointState, code: 'E_NO_TARGET' | 'E_TARGET_CRASHED' = 'E_NO_TARGET'): void {
+    endpoint.closed = true;
+    if (this.endpoints.get(endpoint.name) === endpoint) this.endpoints.delete(endpoint.name);
+    for (const pattern of endpoint.subscriptions) this.#subscribers.get(pattern)?.delete(endpoint);
+    this.#topicIndex = undefined;
+    for (const delivery of endpoint.mailbox.drain()) {
+      this.#settle(delivery, new KernelError(code, `"${endpoint.name}" stopped before the message was delivered`, { facts: { to: endpoint.name, op: delivery.envelope.op } }));
+      this.#deadLetter(delivery.envelope, code);
+    }
+  }
+
+  /** Wait until every mailbox is empty and nothing is being handled (or `timeoutMs` passes). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      let busy = false;
+      for (const endpoint of this.endpoints.values()) if (endpoint.running > 0 || endpoint.mailbox.length > 0) busy = true;
+      if (!busy) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  #guardSender(from: EndpointState, now: number, body: unknown, request: Omit<RequestFacts, 'from'>, trace: string): void {
+    if (from.closed) throw new KernelError('E_NO_TARGET', `"${from.name}" is stopped and cannot send`, { facts: { from: from.name } });
+    if (!from.rate.take(now)) {
+      this.#deny({ from: from.name, ...request }, null, 'E_OVERLOADED', from.token.jti, trace, 'rate limit');
+      throw new KernelError('E_OVERLOADED', `"${from.name}" exceeded its rate limit of ${from.rate.perSecond} messages per second`, { facts: { from: from.name, limit: from.rate.perSecond }, hint: 'slow down, or raise host.maxCallsPerSecond in the policy' });
+    }
+    const size = bodySize(body, from.maxBodyBytes);
+    if (size > from.maxBodyBytes) {
+      this.#deny({ from: from.name, ...request }, null, 'E_TOO_LARGE', from.token.jti, trace, undefined);
+      throw new KernelError('E_TOO_LARGE', `the body from "${from.name}" exceeds ${from.maxBodyBytes} bytes`, { facts: { from: from.name, limit: from.maxBodyBytes }, hint: 'send a reference (e.g. a stored blob) instead, or raise host.maxBodyBytes in the policy' });
+    }
+  }
+
+  #mayReceive(subscriber: EndpointState, topic: string, trace: string): boolean {
+    try {
+      this.#o.tokens.check(subscriber.token);
+    } catch (error) {
+      this.#deny({ from: subscriber.name, action: 'subscribe', to: topic, op: '', resource: '' }, null, fromWire(error).code, subscriber.token.jti, trace, undefined);
+      return false;
+    }
+    const grant = subscriber.token.matcher.decide('subscribe', topic, '', '');
+    if (grant?.effect === 'allow') return true;
+    this.#deny({ from: subscriber.name, action: 'subscribe', to: topic, op: '', resource: '' }, grant, 'E_DENIED', subscriber.token.jti, trace, grant?.why);
+    return false;
+  }
+
+  #buildTopicIndex(): PatternIndex<Set<EndpointState>> {
+    const index = new PatternIndex<Set<EndpointState>>();
+    for (const [pattern, set] of this.#subscribers) if (set.size > 0) index.getOrCreate(pattern, () => set);
+    return index;
+  }
+
+  #enqueue(target: EndpointState, delivery: Delivery): void {
+    target.mailbox.push(delivery);
+    if (!target.scheduled && target.running < target.concurrency) {
+      target.scheduled = true;
+      queueMicrotask(() => this.#pump(target));
+    }
+  }
+
+  #pump(target: EndpointState): void {
+    target.scheduled = false;
+    while (target.running < target.concurrency && !target.closed) {
+      const delivery = target.mailbox.shift();
+      if (delivery === undefined) return;
+      if (delivery.settled) continue; // timed out while queued
+      target.running++;
+      target.current = delivery.envelope;
+      let result: unknown;
+      try {
+        result = runHandling(delivery.envelope, () => target.handler(delivery.envelope));
+      } catch (error) {
+        this.#finish(target, delivery, error, true);
+        continue;
+      }
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(
+          (value) => this.#finish(target, delivery, value, false, true),
+          (error: unknown) => this.#finish(target, delivery, error, true, true),
+        );
+      } else {
+        this.#finish(target, delivery, result, false);
+      }
+    }
+  }
+
+  #finish(target: EndpointState, delivery: Delivery, value: unknown, failed: boolean, resume = false): void {
+    target.running--;
+    if (target.current === delivery.envelope) target.current = undefined;
+    if (failed) {
+      const error = fromWire(value);
+      if (delivery.reject === undefined) this.#deadLetter(delivery.envelope, error.code, target.name);
+      this.#settle(delivery, error);
+    } else if (!delivery.settled) {
+      delivery.settled = true;
+      if (delivery.timer !== undefined) clearTimeout(delivery.timer);
+      delivery.resolve?.(value);
+    }
+    if (resume && target.mailbox.length > 0 && !target.scheduled) {
+      target.scheduled = true;
+      queueMicrotask(() => this.#pump(target));
+    }
+  }
+
+  #settle(delivery: Delivery, error: KernelError): void {
+    if (delivery.settled) return;
+    delivery.settled = true;
+    if (delivery.timer !== undefined) clearTimeout(delivery.timer);
+    delivery.reject?.(error);
+  }
+
+  #expire(target: EndpointState, delivery: Delivery, timeoutMs: number): void {
+    if (delivery.settled) return;
+    this.#deadLetter(delivery.envelope, 'E_TIMEOUT');
+    this.#settle(delivery, new KernelError('E_TIMEOUT', `"${target.name}" did not answer ${delivery.envelope.op} within ${timeoutMs} ms`, { facts: { to: target.name, op: delivery.envelope.op, timeoutMs }, hint: 'raise the call timeout, or check the extension for a slow or stuck handler' }));
+  }
+
+  #deadLetter(envelope: Pick<Envelope, 'id' | 'kind' | 'from' | 'to' | 'op'>, code: string, to = envelope.to): void {
+    if (this.#deadLetters.length >= MAX_DEAD_LETTERS) this.#deadLetters.shift();
+    this.#deadLetters.push({ at: this.#o.clock(), id: envelope.id, kind: envelope.kind, from: envelope.from, to, op: envelope.op, code });
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The kernel: mints capability tokens and dispatches messages. Nothing else.
+ *
+ * It knows endpoints by name, each with a token; it checks every message
+ * against the sender's token, records every decision in the audit log, and
+ * delivers to bounded mailboxes. What the endpoints do is none of its business.
+ *
+ * @module
+ */
+import pino, { type Logger } from 'pino';
+import { Grants, type Grant } from '../capabilities/index.js';
+import { AuditLog } from './audit-log.js';
+import type { AuditEntry } from './audit-record.js';
+import type { DenialExplainer } from './denial.js';
+import { Dispatcher, type DeadLetter } from './dispatcher.js';
+import { EndpointState, type EndpointOptions, type Handler } from './endpoint.js';
+import { ExtensionId, IdSource } from './envelope.js';
+import { KernelError } from './errors.js';
+import { KeyRing } from './keys.js';
+import { Port } from './port.js';
+import { TokenService } from './tokens.js';
+
+export interface KernelOptions {
+  /** This kernel's id: the issuer of its tokens and the `kernel` field of its audit records. */
+  readonly id?: string;
+  /** Audience of the tokens it mints and accepts. */
+  readonly audience?: string;
+  /** Where the signing key lives (created 0600 if missing). Omit for an in-memory key. */
+  readonly keyFile?: string;
+  readonly keys?: KeyRing;
+  readonly auditFile: string;
+  /** Write audit lines synchronously (slower, nothing buffered). */
+  readonly auditSync?: boolean;
+  readonly defaults?: EndpointOptions;
+  readonly maxDelegationDepth?: number;
+  readonly clock?: () => number;
+  /** Adds policy facts (rule file:line, a grant to paste) to denials. */
+  readonly explain?: DenialExplainer;
+  /** The operator's log (extension log lines, lifecycle notes); defaults to pino on stderr. */
+  readonly logger?: Logger;
+}
+
+const DEFAULTS: Required<EndpointOptions> = {
+  capacity: 1_024,
+  concurrency: 1,
+  maxCallsPerSecond: 100_000,
+  maxBodyBytes: 1024 * 1024,
+  timeoutMs: 5_000,
+};
+
+/**
+ * @example
+ * const kernel = await Kernel.start({ auditFile: 'audit.log' });
+ * const echo = await kernel.register('echo', await kernel.mintToken('echo', []), (env) => env.body);
+ * const client = await kernel.register('client', await kernel.mintToken('client', [{ action: 'call', to: 'echo' }]), () => undefined);
+ * await client.call('echo', 'say', '', 'hi'); // 'hi'
+ * await kernel.shutdown();
+ */
+export class Kernel {
+  readonly id: string;
+  readonly audit: AuditLog;
+  readonly #tokens: TokenService;
+  readonly #keys: KeyRing;
+  readonly #dispatcher: Dispatcher;
+  readonly #clock: () => number;
+  readonly #defaults: Required<EndpointOptions>;
+  readonly logger: Logger;
+  #policyHash: string | undefined;
+  #stopping = false;
+
+  private constructor(id: string, keys: KeyRing, tokens: TokenService, audit: AuditLog, options: KernelOptions) {
+    this.id = id;
+    this.#keys = keys;
+    this.#tokens = tokens;
+    this.audit = audit;
+    this.#clock = options.clock ?? Date.now;
+    this.#defaults = { ...DEFAULTS, ...options.defaults };
+    this.logger = options.logger ?? pino({ base: { kernel: id }, level: process.env.NANOKERNEL_LOG_LEVEL ?? 'info' }, pino.destination(2));
+    this.#dispatcher = new Dispatcher({
+      tokens,
+      audit,
+      ids: new IdSource(),
+      clock: this.#clock,
+      ...(options.explain ? { explain: options.explain } : {}),
+      policyHash: () => this.#policyHash,
+    });
+  }
+
+  /** Open the key ring and the audit log, and start. Throws if the audit log cannot be written. */
+  static async start(options: KernelOptions): Promise<Kernel> {
+    const clock = options.clock ?? Date.now;
+    const id = options.id ?? 'local';
+    const keys = options.keys ?? (options.keyFile ? await KeyRing.open(options.keyFile, clock) : await KeyRing.ephemeral(clock));
+    const tokens = new TokenService(keys, {
+      issuer: id,
+      audience: options.audience ?? 'nanokernel',
+      ...(options.maxDelegationDepth ? { maxDepth: options.maxDelegationDepth } : {}),
+      clock,
+    });
+    const audit = AuditLog.open(options.auditFile, { kernel: id, sync: options.auditSync ?? false, clock });
+    const kernel = new Kernel(id, keys, tokens, audit, options);
+    audit.append({ actor: 'kernel', action: 'kernel.start', verdict: 'info', detail: { kid: keys.signing.kid } });
+    return kernel;
+  }
+
+  /** The public keys as a JWKS, for any JOSE library to verify this kernel's tokens. */
+  jwks(): ReturnType<KeyRing['jwks']> {
+    return this.#keys.jwks();
+  }
+
+  /** Rotate the signing key; tokens signed by the old one verify until they expire. */
+  async rotateKeys(maxTokenTtlSeconds: number): Promise<string> {
+    const kid = await this.#keys.rotate(maxTokenTtlSeconds);
+    this.record({ actor: 'kernel', action: 'mint', verdict: 'info', detail: { rotated_to: kid } });
+    return kid;
+  }
+
+  /** Sign a root token giving `subject` exactly `grants`. Every mint is recorded. */
+  async mintToken(subject: string, grants: readonly Grant[] | readonly unknown[], ttlSeconds = 3_600): Promise<string> {
+    const parsed = Grants.safeParse(grants);
+    if (!parsed.success) {
+      throw new KernelError('E_POLICY_INVALID', `grants for "${subject}" are invalid: ${parsed.error.issues[0]?.message ?? ''}`, {
+        facts: { subject, path: parsed.error.issues[0]?.path.join('.') ?? '' },
+      });
+    }
+    const { token, verified } = await this.#tokens.mint(subject, parsed.data, ttlSeconds);
+    this.record({ actor: 'kernel', action: 'mint', verdict: 'info', target: subject, token_jti: verified.jti, detail: { grants: parsed.data.length, ttl_s: ttlSeconds } });
+    return token;
+  }
+
+  /** Revoke a token and every token delegated from it; recorded with its reason. */
+  revokeToken(jti: string, reason: string): void {
+    this.#tokens.revoke(jti);
+    this.record({ actor: 'kernel', action: 'revoke', verdict: 'info', token_jti: jti, detail: { reason } });
+  }
+
+  /**
+   * Register an endpoint under `name`. The token must have been issued to `name`
+   * by this kernel; the returned port sends with it, stamped as `name`.
+   */
+  async register(name: string, token: string, handler: Handler, options: EndpointOptions = {}): Promise<Port> {
+    const id = ExtensionId.safeParse(name);
+    if (!id.success) throw new KernelError('E_BAD_ENVELOPE', `"${name}" is not a valid extension id: ${id.error.issues[0]?.message ?? ''}`, { facts: { name } });
+    if (this.#stopping) throw new KernelError('E_NO_TARGET', 'the kernel is shutting down', { facts: { name } });
+    const verified = await this.#tokens.verify(token, name);
+    const existing = this.#dispatcher.endpoints.get(name);
+    if (existing && !existing.closed) {
+      throw new KernelError('E_BAD_ENVELOPE', `an extension named "${name}" is already registered`, { facts: { name }, hint: 'stop it first, or pick another id' });
+    }
+    const endpoint = new EndpointState(name, verified, handler, { ...this.#defaults, ...options }, this.#clock());
+    this.#dispatcher.register(endpoint);
+    this.record({ actor: 'kernel', action: 'endpoint.start', verdict: 'info', target: name, token_jti: verified.jti });
+    return new Port(endpoint, this.#dispatcher, this.#tokens, this.logger);
+  }
+
+  /** Give a running endpoint a new token (after a policy change); the old one is revoked. */
+  async replaceToken(name: string, token: string, reason: string): Promise<void> {
+    const endpoint = this.#dispatcher.endpoints.get(name);
+    if (!endpoint) throw new KernelError('E_NO_TARGET', `no extension named "${name}" is running`, { facts: { name } });
+    const verified = await this.#tokens.verify(token, name);
+    const old = endpoint.token;
+    endpoint.token = verified;
+    this.revokeToken(old.jti, reason);
+  }
+
+  /** Stop delivering to `name`; queued messages fail with `E_NO_TARGET` (or the given code). */
+  unregister(name: string, reason: string, code: 'E_NO_TARGET' | 'E_TARGET_CRASHED' = 'E_NO_TARGET'): void {
+    const endpoint = this.#dispatcher.endpoints.get(name);
+    if (!endpoint) return;
+    this.#dispatcher.unregister(endpoint, code);
+    this.record({ actor: 'kernel', action: 'endpoint.stop', verdict: 'info', target: name, detail: { reason } });
+  }
+
+  /** The jti of the token `name` is running with. */
+  tokenId(name: string): string | undefined {
+    return this.#dispatcher.endpoints.get(name)?.token.jti;
+  }
+
+  /** Names of the registered endpoints. */
+  endpoints(): string[] {
+    return [...this.#dispatcher.endpoints.keys()];
+  }
+
+  /** Undeliverable messages with the reason (no bodies), newest last, at most 1,000. */
+  deadLetters(): readonly DeadLetter[] {
+    return this.#dispatcher.deadLetters;
+  }
+
+  /** Set the hash of the policy in force; it is stamped on every decision record. */
+  setPolicyHash(hash: string | undefined): void {
+    this.#policyHash = hash;
+  }
+
+  get policyHash(): string | undefined {
+    return this.#policyHash;
+  }
+
+  /** Write a record (lifecycle, policy changes) with the policy hash stamped. */
+  record(entry: AuditEntry): void {
+    this.#dispatcher.record(entry);
+  }
+
+  /** Healthy while the audit log can be written. */
+  health(): { readonly ok: boolean; readonly endpoints: number; readonly audit: string } {
+    const failure = this.audit.failure;
+    return { ok: this.audit.healthy, endpoints: this.#dispatcher.endpoints.size, audit: failure ? failure.message : 'ok' };
+  }
+
+  /** Refuse new registrations, let mailboxes drain (up to `drainMs`), then close the audit log. */
+  async shutdown(drainMs = 2_000): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const drained = await this.#dispatcher.drain(drainMs);
+    for (const name of this.endpoints()) this.unregister(name, 'kernel shutdown');
+    if (this.audit.healthy) this.audit.append({ actor: 'kernel', action: 'kernel.stop', verdict: 'info', detail: { drained } });
+    await this.audit.close();
+  }
+}

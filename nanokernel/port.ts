@@ -1,0 +1,72 @@
+/**
+ * The port: what a registered endpoint holds to talk to the kernel. Every method
+ * sends as the endpoint it was made for; nothing on it lets the holder choose
+ * its own `from`.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import { redact } from './audit-record.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { EndpointState } from './endpoint.js';
+import { KernelError } from './errors.js';
+import type { CallOptions, ExtensionPort, LogLevel } from './sandbox.js';
+import type { TokenService } from './tokens.js';
+
+export class Port implements ExtensionPort {
+  readonly #endpoint: EndpointState;
+  readonly #dispatcher: Dispatcher;
+  readonly #tokens: TokenService;
+  readonly #logger: Logger;
+
+  constructor(endpoint: EndpointState, dispatcher: Dispatcher, tokens: TokenService, logger: Logger) {
+    this.#endpoint = endpoint;
+    this.#dispatcher = dispatcher;
+    this.#tokens = tokens;
+    this.#logger = logger;
+  }
+
+  get id(): string {
+    return this.#endpoint.name;
+  }
+
+  /** The jti of the token this port sends with (never the token itself). */
+  get tokenId(): string {
+    return this.#endpoint.token.jti;
+  }
+
+  call(to: string, op: string, resource: string, body: unknown, options?: CallOptions): Promise<unknown> {
+    return this.#dispatcher.call(this.#endpoint, to, op, resource, body, options);
+  }
+
+  async publish(topic: string, body: unknown): Promise<void> {
+    await this.#dispatcher.publish(this.#endpoint, topic, body);
+  }
+
+  async subscribe(topic: string): Promise<void> {
+    this.#dispatcher.subscribe(this.#endpoint, topic);
+  }
+
+  async delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options: { cap?: string } = {}): Promise<string> {
+    const endpoint = this.#endpoint;
+    if (!Array.isArray(grants) || typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || typeof to !== 'string') {
+      throw new KernelError('E_BAD_ENVELOPE', 'delegate needs (grants: array, ttlSeconds: number, to: string)', { facts: { from: endpoint.name } });
+    }
+    const { token } = await this.#dispatcher.authorize(endpoint, 'delegate', to, '', '', options.cap, endpoint.current?.trace_id);
+    try {
+      const minted = await this.#tokens.delegate(token, grants, ttlSeconds, to);
+      this.#dispatcher.record({ actor: endpoint.name, action: 'delegate', verdict: 'allow', target: to, token_jti: minted.verified.jti, detail: { parent_jti: token.jti, depth: minted.verified.depth, grants: minted.verified.grants.length, ttl_s: Math.round((minted.verified.expiresAtMs - minted.verified.issuedAtMs) / 1000) } });
+      return minted.token;
+    } catch (error) {
+      const code = error instanceof KernelError ? error.code : 'E_NOT_SUBSET';
+      this.#dispatcher.record({ actor: endpoint.name, action: 'delegate', verdict: 'deny', target: to, code, token_jti: token.jti, why: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
+    // Extension logs are not decisions: they go to the operator's log, never the audit chain.
+    const method = (['debug', 'info', 'warn', 'error'] as const).includes(level) ? level : 'info';
+    this.#logger[method]({ ext: this.#endpoint.name, ...(fields ? { fields: redact(fields) } : {}) }, String(message).slice(0, 2_000));
+  }
+}
