@@ -69,8 +69,7 @@ export class Dispatcher {
 
   /** Record a decision, stamping the policy hash and failing closed if the log is down. */
   record(entry: AuditEntry): void {
-    const policyHash = this.#o.policyHash();
-    this.#o.audit.append(policyHash === undefined ? entry : { ...entry, policy_hash: policyHash });
+    this.#o.audit.append(entry, this.#o.policyHash());
   }
 
   /**

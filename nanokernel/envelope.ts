@@ -103,14 +103,19 @@ export function bodySize(body: unknown, limit: number): number {
   return size;
 }
 
-/** Ids unique across kernel restarts: a random boot prefix and a counter. */
+/**
+ * Ids unique across kernel restarts: a random boot prefix and a counter.
+ * Trace ids are 32 hex characters (W3C trace-context size): 16 random per boot, 16 counted.
+ */
 export class IdSource {
   readonly #prefix = randomUUID().slice(0, 8);
+  readonly #tracePrefix = randomUUID().replaceAll('-', '').slice(0, 16);
   #counter = 0;
+  #traces = 0;
   next(): string {
     return `${this.#prefix}-${(++this.#counter).toString(36)}`;
   }
   trace(): string {
-    return randomUUID().replaceAll('-', '');
+    return `${this.#tracePrefix}${(++this.#traces).toString(16).padStart(16, '0')}`;
   }
 }

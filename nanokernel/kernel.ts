@@ -18,6 +18,8 @@ import { ExtensionId, IdSource } from './envelope.js';
 import { KernelError } from './errors.js';
 import { KeyRing } from './keys.js';
 import { Port } from './port.js';
+import type { Sandbox } from './sandbox.js';
+import { DEFAULT_RESTART_POLICY, Supervised, type RestartPolicy } from './supervisor.js';
 import { TokenService } from './tokens.js';
 
 export interface KernelOptions {
@@ -67,6 +69,7 @@ export class Kernel {
   readonly logger: Logger;
   #policyHash: string | undefined;
   #stopping = false;
+  readonly #supervised = new Map<string, Supervised>();
 
   private constructor(id: string, keys: KeyRing, tokens: TokenService, audit: AuditLog, options: KernelOptions) {
     this.id = id;
@@ -101,6 +104,11 @@ export class Kernel {
     const kernel = new Kernel(id, keys, tokens, audit, options);
     audit.append({ actor: 'kernel', action: 'kernel.start', verdict: 'info', detail: { kid: keys.signing.kid } });
     return kernel;
+  }
+
+  /** Signatures checked so far; stays flat while cached tokens are in use. */
+  get signatureChecks(): number {
+    return this.#tokens.signatureChecks;
   }
 
   /** The public keys as a JWKS, for any JOSE library to verify this kernel's tokens. */
@@ -151,6 +159,17 @@ export class Kernel {
     this.#dispatcher.register(endpoint);
     this.record({ actor: 'kernel', action: 'endpoint.start', verdict: 'info', target: name, token_jti: verified.jti });
     return new Port(endpoint, this.#dispatcher, this.#tokens, this.logger);
+  }
+
+  /**
+   * Run `sandbox` as the extension it names, supervised: registered with `token`,
+   * started, restarted with backoff when it crashes, circuit-broken in a crash loop.
+   */
+  async attach(sandbox: Sandbox, token: string, options: EndpointOptions = {}, restart: Partial<RestartPolicy> = {}): Promise<Supervised> {
+    const supervised = new Supervised(this, sandbox, { ...DEFAULT_RESTART_POLICY, ...restart });
+    await supervised.attach(token, options);
+    this.#supervised.set(sandbox.id, supervised);
+    return supervised;
   }
 
   /** Give a running endpoint a new token (after a policy change); the old one is revoked. */
@@ -211,6 +230,7 @@ export class Kernel {
     if (this.#stopping) return;
     this.#stopping = true;
     const drained = await this.#dispatcher.drain(drainMs);
+    await Promise.allSettled([...this.#supervised.values()].map((supervised) => supervised.stop('kernel shutdown')));
     for (const name of this.endpoints()) this.unregister(name, 'kernel shutdown');
     if (this.audit.healthy) this.audit.append({ actor: 'kernel', action: 'kernel.stop', verdict: 'info', detail: { drained } });
     await this.audit.close();

@@ -74,6 +74,7 @@ export class TokenService {
   readonly #cache = new Map<string, VerifiedToken>();
   /** Revoked ids, kept until the latest moment any token carrying them could expire. */
   readonly #revoked = new Map<string, number>();
+  #signatureChecks = 0;
 
   constructor(keys: KeyRing, options: TokenServiceOptions) {
     this.#keys = keys;
@@ -86,6 +87,11 @@ export class TokenService {
 
   get issuer(): string {
     return this.#issuer;
+  }
+
+  /** How many signatures this service has checked (cache misses); for benchmarks and tests. */
+  get signatureChecks(): number {
+    return this.#signatureChecks;
   }
 
   /** Sign a root token for `subject` carrying exactly `grants`. */
@@ -215,6 +221,7 @@ export class TokenService {
 
   async #verifySignature(token: string): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token.length > 16_384) throw refuse(undefined);
+    this.#signatureChecks++;
     try {
       const { payload } = await jwtVerify(
         token,
