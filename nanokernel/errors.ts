@@ -38,7 +38,7 @@ export interface WireError {
  * Every error the kernel, its sandboxes and its extensions hand back.
  *
  * @example
- * try { await handle.call('artifacts', 'put', 'x', body) }
+ * try { await port.call('store', 'put', 'x', body) }
  * catch (err) { if (err instanceof KernelError && err.code === 'E_DENIED') console.log(err.hint) }
  */
 export class KernelError extends Error {

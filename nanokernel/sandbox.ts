@@ -47,7 +47,9 @@ export interface SandboxLimits {
  * `deliver` resolves with the reply body for a call (and `undefined` for an
  * event) or rejects with a `KernelError`: `E_TIMEOUT` when the extension did not
  * answer in time (the sandbox must then stop the runaway code itself),
- * `E_TARGET_CRASHED` when it died, or the extension's own coded error.
+ * `E_TARGET_CRASHED` with `facts.crashed: true` when it died (the supervisor
+ * restarts it; it should also call the `onCrash` listeners), or the extension's
+ * own coded error (the extension keeps running).
  */
 export interface Sandbox {
   readonly kind: 'wasm' | 'worker' | 'inprocess';

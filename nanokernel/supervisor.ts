@@ -109,7 +109,9 @@ export class Supervised {
       return await this.sandbox.deliver(envelope, Math.max(1, remaining));
     } catch (error) {
       const coded = fromWire(error);
-      if (coded.code === 'E_TIMEOUT' || coded.code === 'E_TARGET_CRASHED') this.crashed(`${coded.code}: ${coded.message}`);
+      // An overrun sandbox was stopped; a dead one says so with facts.crashed. An extension's
+      // own error (even an uncoded one) leaves it running and is only passed back.
+      if (coded.code === 'E_TIMEOUT' || coded.facts.crashed === true) this.crashed(`${coded.code}: ${coded.message}`);
       throw coded;
     }
   }

@@ -60,7 +60,7 @@ function refuse(cause: unknown): KernelError {
  *
  * @example
  * const tokens = new TokenService(await KeyRing.ephemeral(), { issuer: 'kernel', audience: 'nanokernel' });
- * const { token } = await tokens.mint('artifacts', grants, 3600);
+ * const { token } = await tokens.mint('reports', grants, 3600);
  * const verified = await tokens.verify(token);
  * tokens.check(verified); // throws E_TOKEN_EXPIRED / E_TOKEN_REVOKED
  */
