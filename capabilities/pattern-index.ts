@@ -1,24 +1,38 @@
 /**
  * A lookup table from patterns to values, built once, queried without allocating.
  *
- * Literal patterns live in a `Map`; prefix patterns live in a character trie that
- * holds only prefixes, so a query walks at most as far as the longest prefix that
- * shares the key's first characters. The cost depends on the key, not on how many
+ * Literal patterns live in a `Map`. Prefix patterns always end at a separator
+ * (`/`, `.`, `:`), so a key can only match a prefix that ends at one of its own
+ * separators: a query hashes the key as it walks it (FNV-1a, no substrings) and
+ * looks up a bucket only at separator positions, confirming each candidate with
+ * `startsWith`. The cost depends on the key's length and depth, not on how many
  * patterns there are.
  *
  * @module
  */
-import { isPrefixPattern } from './pattern.js';
+import { isPrefixPattern, PATTERN_SEPARATORS } from './pattern.js';
 
-interface TrieNode<V> {
-  value: V | undefined;
-  children: Map<number, TrieNode<V>> | undefined;
+interface PrefixEntry<V> {
+  readonly prefix: string;
+  readonly value: V;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SEPARATOR = new Uint8Array(128);
+for (const separator of PATTERN_SEPARATORS) SEPARATOR[separator.charCodeAt(0)] = 1;
+
+function prefixHash(prefix: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < prefix.length; i++) hash = Math.imul(hash ^ prefix.charCodeAt(i), FNV_PRIME);
+  return hash >>> 0;
 }
 
 export class PatternIndex<V> {
   readonly #exact = new Map<string, V>();
-  readonly #root: TrieNode<V> = { value: undefined, children: undefined };
-  #prefixes = 0;
+  readonly #prefixes = new Map<number, PrefixEntry<V>[]>();
+  /** The value for `*`, which matches every key. */
+  #everything: V | undefined;
 
   /** The value stored under `pattern`, created with `make` on first use. */
   getOrCreate(pattern: string, make: () => V): V {
@@ -27,19 +41,14 @@ export class PatternIndex<V> {
       if (value === undefined) this.#exact.set(pattern, (value = make()));
       return value;
     }
-    let node = this.#root;
-    for (let i = 0; i < pattern.length - 1; i++) {
-      const code = pattern.charCodeAt(i);
-      node.children ??= new Map();
-      let next = node.children.get(code);
-      if (next === undefined) node.children.set(code, (next = { value: undefined, children: undefined }));
-      node = next;
-    }
-    if (node.value === undefined) {
-      node.value = make();
-      this.#prefixes++;
-    }
-    return node.value;
+    const prefix = pattern.slice(0, -1);
+    if (prefix === '') return (this.#everything ??= make());
+    const hash = prefixHash(prefix);
+    let bucket = this.#prefixes.get(hash);
+    if (bucket === undefined) this.#prefixes.set(hash, (bucket = []));
+    let entry = bucket.find((candidate) => candidate.prefix === prefix);
+    if (entry === undefined) bucket.push((entry = { prefix, value: make() }));
+    return entry.value;
   }
 
   /**
@@ -48,14 +57,21 @@ export class PatternIndex<V> {
    */
   collect(key: string, out: V[]): number {
     let count = 0;
+    if (this.#everything !== undefined) out[count++] = this.#everything;
     const exact = this.#exact.get(key);
     if (exact !== undefined) out[count++] = exact;
-    if (this.#prefixes === 0) return count;
-    let node: TrieNode<V> | undefined = this.#root;
-    for (let i = 0; node !== undefined; i++) {
-      if (node.value !== undefined) out[count++] = node.value;
-      if (i === key.length || node.children === undefined) break;
-      node = node.children.get(key.charCodeAt(i));
+    if (this.#prefixes.size === 0) return count;
+    let hash = FNV_OFFSET;
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      hash = Math.imul(hash ^ code, FNV_PRIME);
+      if (code >= 128 || SEPARATOR[code] === 0) continue;
+      const bucket = this.#prefixes.get(hash >>> 0);
+      if (bucket === undefined) continue;
+      for (let b = 0; b < bucket.length; b++) {
+        const entry = bucket[b]!;
+        if (entry.prefix.length === i + 1 && key.startsWith(entry.prefix)) out[count++] = entry.value;
+      }
     }
     return count;
   }

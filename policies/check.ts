@@ -1,0 +1,120 @@
+/**
+ * Checks the schema cannot express: duplicate keys (with where the first one
+ * is), call and delegate targets that name no extension of the policy, wasm
+ * extensions without a module hash, module files of the wrong kind, and
+ * `__proto__` keys.
+ *
+ * @module
+ */
+import { isPair, isSeq, visit, type Document, type Node } from 'yaml';
+import { isPrefixPattern } from '../capabilities/index.js';
+import { closest, formatPath, type PolicyProblem } from './problems.js';
+import type { PolicyFile, Rule } from './schema.js';
+import { keyText, type PolicySource } from './source.js';
+
+/**
+ * Keys set twice in one mapping (reported at the second occurrence, with the
+ * line of the first), and `__proto__` keys anywhere (they would reshape objects
+ * in the extension that reads them). Run on a document parsed with `uniqueKeys: false`.
+ */
+export function keyProblems(
+  doc: Document,
+  source: PolicySource,
+  offsetToPosition: (offset: number) => { line: number; col: number },
+): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  visit(doc, {
+    Map(_key, map, ancestors) {
+      const seen = new Set<string>();
+      const mapPath = pathOf(ancestors, map);
+      for (const pair of map.items) {
+        if (!isPair(pair)) continue;
+        const key = keyText(pair.key);
+        if (key === '__proto__') {
+          const { line, col } = source.position([...mapPath, key], true);
+          problems.push({ file: source.file, line, col, path: formatPath([...mapPath, key]), message: 'the key "__proto__" is not allowed; rename it' });
+          continue;
+        }
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        // `position` scans pairs in order, so it finds the first occurrence.
+        const firstLine = source.position([...mapPath, key], true).line;
+        const range = (pair.key as Node | null)?.range;
+        const { line, col } = range ? offsetToPosition(range[0]) : source.position(mapPath);
+        const what = mapPath.length === 1 && mapPath[0] === 'extensions' ? 'extension id' : 'key';
+        problems.push({
+          file: source.file,
+          line,
+          col,
+          path: formatPath([...mapPath, key]),
+          message: `duplicate ${what} "${key}"; it is already set at line ${firstLine}: keep one and merge them`,
+        });
+      }
+    },
+  });
+  return problems;
+}
+
+/** The document path of a node, from `visit`'s ancestor list. */
+function pathOf(ancestors: readonly unknown[], node: unknown): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  const chain = [...ancestors, node];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent)) {
+      if (parent.value === child) path.push(keyText(parent.key));
+    } else if (isSeq(parent)) {
+      path.push(parent.items.indexOf(child as never));
+    }
+  }
+  return path;
+}
+
+function targetOf(rule: Rule): { action: 'call' | 'delegate'; target: string } | undefined {
+  if ('call' in rule) return { action: 'call', target: rule.call };
+  if ('delegate' in rule) return { action: 'delegate', target: rule.delegate };
+  return undefined;
+}
+
+/**
+ * Cross-field checks on a policy that passed the schema.
+ *
+ * @example
+ * const problems = semanticProblems(policy, source); // [] when the policy is usable
+ */
+export function semanticProblems(policy: PolicyFile, source: PolicySource): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const add = (path: PropertyKey[], message: string): void => {
+    const { line, col } = source.position(path);
+    problems.push({ file: source.file, line, col, path: formatPath(path), message });
+  };
+  const ids = Object.keys(policy.extensions);
+  for (const [id, extension] of Object.entries(policy.extensions)) {
+    const base = ['extensions', id];
+    if (extension.sandbox === 'wasm' && extension.sha256 === undefined) {
+      add([...base, 'sandbox'], `a wasm extension needs "sha256:", the sha256 of its module; run: sha256sum ${extension.module}`);
+    }
+    const wantsWasm = extension.sandbox === 'wasm';
+    if (wantsWasm !== extension.module.endsWith('.wasm') || (!wantsWasm && !/\.(m?js|cjs)$/.test(extension.module))) {
+      add([...base, 'module'], wantsWasm
+        ? `a wasm extension's module is a ".wasm" file; found "${extension.module}"`
+        : `a worker extension's module is a ".js" or ".mjs" file; found "${extension.module}"`);
+    }
+    for (const effect of ['allow', 'deny'] as const) {
+      extension[effect].forEach((rule, index) => {
+        const named = targetOf(rule);
+        if (!named || isPrefixPattern(named.target) || ids.includes(named.target)) return;
+        const guess = closest(named.target, ids);
+        add(
+          [...base, effect, index, named.action],
+          `${named.action} target "${named.target}" is not an extension of this policy; ` +
+            (guess ? `did you mean "${guess}"?` : `define it under "extensions:" or use one of: ${ids.join(', ')}`),
+        );
+      });
+    }
+  }
+  return problems;
+}
