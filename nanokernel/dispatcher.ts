@@ -39,7 +39,15 @@ export interface DispatcherOptions {
   readonly clock: () => number;
   readonly explain?: DenialExplainer;
   readonly policyHash: () => string | undefined;
+  /**
+   * Extensions whose denials are recorded but let through: learning mode, to find
+   * the least privilege an extension needs. Never for production.
+   */
+  readonly unsafeLearnMode?: ReadonlySet<string>;
 }
+
+/** The grant that lets a learning-mode request through; it names itself in the record. */
+const LEARNING: Grant = Object.freeze({ effect: 'allow', action: 'call', to: '*', ops: ['*'], resources: ['*'], rule: 'learning-mode' }) as Grant;
 
 const MAX_DEAD_LETTERS = 1_000;
 
@@ -94,7 +102,8 @@ export class Dispatcher {
     const grant = token.matcher.decide(action, to, op, resource);
     if (grant === null || grant.effect !== 'allow') {
       const request: RequestFacts = { from: from.name, action, to, op, resource };
-      this.#deny(request, grant, 'E_DENIED', token.jti, trace, grant?.why);
+      this.#deny(request, grant, 'E_DENIED', token.jti, trace, grant?.why, this.#o.unsafeLearnMode?.has(from.name));
+      if (this.#o.unsafeLearnMode?.has(from.name)) return { token, grant: LEARNING };
       throw denied(request, grant, this.#o.explain);
     }
     return { token, grant };
@@ -111,8 +120,9 @@ export class Dispatcher {
     }
   }
 
-  #deny(request: RequestFacts, grant: Grant | null, code: string, jti: string, trace: string | undefined, why: string | undefined): void {
+  #deny(request: RequestFacts, grant: Grant | null, code: string, jti: string, trace: string | undefined, why: string | undefined, learning = false): void {
     this.record({
+      ...(learning ? { detail: { learning: 'recorded as denied, let through' } } : {}),
       actor: request.from,
       action: request.action,
       verdict: 'deny',

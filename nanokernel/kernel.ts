@@ -38,6 +38,11 @@ export interface KernelOptions {
   readonly clock?: () => number;
   /** Adds policy facts (rule file:line, a grant to paste) to denials. */
   readonly explain?: DenialExplainer;
+  /**
+   * Learning mode: denials of these extensions are recorded, then let through, so
+   * `nanokernel policy learn` can derive the least privilege they need. Never in production.
+   */
+  readonly unsafeLearnMode?: readonly string[];
   /** The operator's log (extension log lines, lifecycle notes); defaults to pino on stderr. */
   readonly logger?: Logger;
 }
@@ -86,7 +91,11 @@ export class Kernel {
       clock: this.#clock,
       ...(options.explain ? { explain: options.explain } : {}),
       policyHash: () => this.#policyHash,
+      ...(options.unsafeLearnMode?.length ? { unsafeLearnMode: new Set(options.unsafeLearnMode) } : {}),
     });
+    if (options.unsafeLearnMode?.length) {
+      this.logger.warn({ extensions: options.unsafeLearnMode }, 'LEARNING MODE: denials of these extensions are recorded and let through');
+    }
   }
 
   /** Open the key ring and the audit log, and start. Throws if the audit log cannot be written. */
@@ -172,14 +181,18 @@ export class Kernel {
     return supervised;
   }
 
-  /** Give a running endpoint a new token (after a policy change); the old one is revoked. */
-  async replaceToken(name: string, token: string, reason: string): Promise<void> {
+  /**
+   * Give a running endpoint a new token. After a policy change the old token is
+   * revoked (with everything delegated from it); a scheduled renewal lets it expire.
+   */
+  async replaceToken(name: string, token: string, reason: string, revokeOld = true): Promise<void> {
     const endpoint = this.#dispatcher.endpoints.get(name);
     if (!endpoint) throw new KernelError('E_NO_TARGET', `no extension named "${name}" is running`, { facts: { name } });
     const verified = await this.#tokens.verify(token, name);
     const old = endpoint.token;
     endpoint.token = verified;
-    this.revokeToken(old.jti, reason);
+    if (revokeOld) this.revokeToken(old.jti, reason);
+    else this.record({ actor: 'kernel', action: 'mint', verdict: 'info', target: name, token_jti: verified.jti, detail: { replaces: old.jti, reason } });
   }
 
   /** Stop delivering to `name`; queued messages fail with `E_NO_TARGET` (or the given code). */

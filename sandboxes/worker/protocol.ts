@@ -33,6 +33,8 @@ export interface LoadRequest {
   readonly hostGrants: HostGrants;
   /** Granted directories, already resolved to real paths by the host. */
   readonly fsRoots: readonly FsRoot[];
+  /** The policy's `data` for this extension (plain JSON), handed to `init(api, data)`. */
+  readonly data: unknown;
 }
 
 /** A result that never throws across the boundary: a value or a coded error. */

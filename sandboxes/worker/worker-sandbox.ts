@@ -29,6 +29,8 @@ export interface WorkerSandboxOptions {
   readonly source: string;
   /** Host grants (defaults applied); nothing is granted that is not named. */
   readonly hostGrants?: unknown;
+  /** The policy's `data` for this extension: configuration handed to `init(api, data)`. */
+  readonly data?: unknown;
   /** Directory that relative `fs` grant paths are resolved against (the policy file's). */
   readonly baseDir?: string;
   /** Keep one booted thread in reserve so a restart skips the cold start. */
@@ -136,7 +138,7 @@ export class WorkerSandbox implements Sandbox {
       thread = await pending;
       if (thread.exitReason !== undefined) thread = await this.#boot();
       thread.attach(makeKernelBridge(port, this.grants));
-      const request = { id: this.id, source: this.#options.source, hostGrants: this.grants, fsRoots };
+      const request = { id: this.id, source: this.#options.source, hostGrants: this.grants, fsRoots, data: this.#options.data ?? {} };
       const outcome = await thread.within(timeoutMs, `loading extension "${this.id}"`, () => thread!.remote.load(request) as Promise<Outcome<LoadedExtension>>);
       if (!outcome.ok) throw fromWire(outcome.error);
       this.#loaded = outcome.value;

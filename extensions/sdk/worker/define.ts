@@ -24,8 +24,11 @@ export interface EventSpec<S extends z.ZodType = z.ZodType> {
 export interface ExtensionDefinition<Ops extends Record<string, OpSpec<any, any>> = Record<string, OpSpec<any, any>>> {
   readonly ops: Ops;
   readonly events?: Readonly<Record<string, EventSpec<any>>>;
-  /** Runs once after load, before the first delivery: subscribe, warm caches. */
-  init?(api: KernelApi): void | Promise<void>;
+  /**
+   * Runs once after load, before the first delivery: subscribe, warm caches.
+   * `data` is the extension's `data:` from the policy (plain JSON, frozen).
+   */
+  init?(api: KernelApi, data: unknown): void | Promise<void>;
   /** Runs on a graceful stop. */
   stop?(): void | Promise<void>;
 }

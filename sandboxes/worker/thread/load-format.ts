@@ -103,6 +103,8 @@ export function translateSource(source: string): { ok: true; script: string } | 
     return problem('IMPORT_NOT_PROVIDED', lineAt(script, stray.index), `unsupported import "${stray[0].trim().slice(0, 120)}": only the SDK and "zod" can be imported`);
   }
   script = script.replace(/^export\s*\{\s*\}\s*;?[ \t]*$/gm, '');
+  // Bundlers (esbuild) end a module with `export { name as default };`.
+  script = script.replace(/^export\s*\{\s*([A-Za-z_$][\w$]*)\s+as\s+default\s*\}\s*;?/m, 'export default $1;');
   const defaults = [...script.matchAll(/^export\s+default\s+/gm)];
   if (defaults.length !== 1) {
     return problem('ONE_DEFAULT_EXPORT', defaults[1] ? lineAt(script, defaults[1].index) : 0, 'the module must have exactly one "export default defineExtension({...})"');

@@ -70,7 +70,7 @@ const api: WorkerApi = {
       const definition = await evaluateExtension(request, { api: extensionApi, modules: { sdk: sdkModule, zod }, originalDate });
       const loaded = new ExtensionRuntime(definition, extensionApi, request.hostGrants.maxBodyBytes);
       try {
-        await loaded.init();
+        await loaded.init(harden(structuredClone(request.data ?? {})));
       } catch (error) {
         throw loadError(request.id, 'INIT_THREW', wireFromThrown(error).message);
       }

@@ -57,8 +57,8 @@ export class ExtensionRuntime {
     return [...this.#events.keys(), ...this.#eventPrefixes.map(([prefix]) => `${prefix}*`)];
   }
 
-  async init(): Promise<void> {
-    await this.#definition.init?.(this.#api);
+  async init(data: unknown): Promise<void> {
+    await this.#definition.init?.(this.#api, data);
   }
 
   async stop(): Promise<void> {

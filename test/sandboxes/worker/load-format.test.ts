@@ -46,3 +46,12 @@ describe('extension load format', () => {
     expect(providedModule('zod/v4')).toBeUndefined();
   });
 });
+
+describe('bundler output', () => {
+  it('accepts the multi-line `export { x as default }` that esbuild writes', () => {
+    const source = 'import { defineExtension } from "../sdk/worker/index.js";\nvar ext_default = defineExtension({ ops: {} });\nexport {\n  ext_default as default\n};\n';
+    const result = translateSource(source);
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.script).toContain('__nk_default = ext_default');
+  });
+});
