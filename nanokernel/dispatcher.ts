@@ -153,10 +153,12 @@ export class Dispatcher {
     const parent = handling() ?? from.current;
     const trace = parent?.trace_id ?? this.#o.ids.trace();
     this.#guardSender(from, now, body, { action: 'call', to, op, resource }, trace);
+    const started = performance.now();
     const { token, grant } =
       options.cap === undefined
         ? this.decide(from, from.token, 'call', to, op, resource, trace)
         : await this.authorize(from, 'call', to, op, resource, options.cap, trace);
+    const latencyUs = Math.round((performance.now() - started) * 100_000) / 100;
     const target = this.endpoints.get(to);
     const refusal = target === undefined || target.closed ? 'E_NO_TARGET' : target.full ? 'E_OVERLOADED' : undefined;
     const envelopeId = this.#o.ids.next();
@@ -172,6 +174,7 @@ export class Dispatcher {
       trace_id: trace,
       envelope_id: envelopeId,
       token_jti: token.jti,
+      latency_us: latencyUs,
     });
     if (refusal === 'E_NO_TARGET') {
       throw new KernelError('E_NO_TARGET', `no extension named "${to}" is running`, { facts: { from: from.name, to, op }, hint: 'check the extension id, or whether it is still starting or was stopped' });

@@ -94,11 +94,17 @@ export function semanticProblems(policy: PolicyFile, source: PolicySource): Poli
   const ids = Object.keys(policy.extensions);
   for (const [id, extension] of Object.entries(policy.extensions)) {
     const base = ['extensions', id];
+    if (extension.sandbox === 'host') {
+      if (extension.module !== undefined) add([...base, 'module'], 'a host principal runs in the kernel\'s process and has no module; remove "module:"');
+      if (extension.sha256 !== undefined) add([...base, 'sha256'], 'a host principal has no module to hash; remove "sha256:"');
+    } else if (extension.module === undefined) {
+      add([...base, 'sandbox'], `a ${extension.sandbox} extension needs "module:", the file it runs`);
+    }
     if (extension.sandbox === 'wasm' && extension.sha256 === undefined) {
-      add([...base, 'sandbox'], `a wasm extension needs "sha256:", the sha256 of its module; run: sha256sum ${extension.module}`);
+      add([...base, 'sandbox'], `a wasm extension needs "sha256:", the sha256 of its module; run: sha256sum ${extension.module ?? '<module>'}`);
     }
     const wantsWasm = extension.sandbox === 'wasm';
-    if (wantsWasm !== extension.module.endsWith('.wasm') || (!wantsWasm && !/\.(m?js|cjs)$/.test(extension.module))) {
+    if (extension.module !== undefined && (wantsWasm !== extension.module.endsWith('.wasm') || (!wantsWasm && !/\.(m?js|cjs)$/.test(extension.module)))) {
       add([...base, 'module'], wantsWasm
         ? `a wasm extension's module is a ".wasm" file; found "${extension.module}"`
         : `a worker extension's module is a ".js" or ".mjs" file; found "${extension.module}"`);

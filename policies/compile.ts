@@ -28,9 +28,9 @@ export interface RuleInfo {
 /** One extension, ready to start: everything is resolved and frozen. */
 export interface CompiledExtension {
   readonly id: string;
-  readonly sandbox: 'worker' | 'wasm';
-  /** Absolute path of the module file. */
-  readonly module: string;
+  readonly sandbox: 'worker' | 'wasm' | 'host';
+  /** Absolute path of the module file (`undefined` for a host principal). */
+  readonly module: string | undefined;
   /** The module's required sha256 (always set for wasm). */
   readonly sha256: string | undefined;
   readonly why: string;
@@ -113,7 +113,7 @@ export function compilePolicy(policy: PolicyFile, source: PolicySource): Compile
     extensions.set(id, Object.freeze({
       id,
       sandbox: spec.sandbox,
-      module: resolve(source.baseDir, spec.module),
+      module: spec.module === undefined ? undefined : resolve(source.baseDir, spec.module),
       sha256: spec.sha256,
       why: spec.why,
       grants: Object.freeze(grants),

@@ -89,12 +89,15 @@ export type ExtensionData = z.infer<typeof ExtensionData>;
  */
 export const Extension = z
   .object({
-    sandbox: z.enum(['worker', 'wasm']).meta({ description: 'worker: worker_threads + SES; wasm: Extism plugin.' }),
+    sandbox: z.enum(['worker', 'wasm', 'host']).meta({
+      description: 'worker: worker_threads + SES; wasm: Extism plugin; host: a trusted in-process principal (the operator\'s command line, an embedding application) with no module, whose requests are checked and audited like any other.',
+    }),
     module: z
       .string()
       .min(1)
       .max(1024)
-      .meta({ description: 'The module file, relative to this policy file (or absolute).' }),
+      .optional()
+      .meta({ description: 'The module file, relative to this policy file (or absolute). Required for worker and wasm; absent for host.' }),
     sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/, { message: 'a sha256 is 64 lower-case hex characters (run: sha256sum <module>)' })

@@ -23,6 +23,7 @@ import type { CompiledExtension } from './compile.js';
 export async function verifyModuleHash(extension: CompiledExtension): Promise<Uint8Array> {
   let bytes: Buffer;
   try {
+    if (extension.module === undefined) throw new Error('a host principal has no module');
     bytes = await readFile(extension.module);
   } catch (cause) {
     throw new KernelError('E_PLUGIN_HASH', `cannot read the module of "${extension.id}" at ${extension.module}`, {
