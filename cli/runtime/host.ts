@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Kernel, KernelError, fromWire, type DenialExplainer, type Handler, type Port, type Supervised } from '../../nanokernel/index.js';
@@ -28,6 +29,16 @@ export interface HostOptions {
   readonly tokenTtlSeconds?: number;
   readonly logger?: Logger;
   readonly auditSync?: boolean;
+}
+
+/**
+ * Read-write directories a policy grants must exist before a sandbox can map
+ * them; create the missing ones (owner-only). Read-only grants are never created.
+ */
+function createGrantedDirectories(policy: CompiledPolicy): void {
+  for (const extension of policy.extensions.values()) {
+    for (const grant of extension.host.fs) if (grant.mode === 'readwrite') mkdirSync(grant.path, { recursive: true, mode: 0o700 });
+  }
 }
 
 /** Endpoint limits from an extension's host grants. */
@@ -63,6 +74,7 @@ export class ExtensionHost {
   /** Load the policy, start the kernel, start every extension. Throws on a bad policy or a failed start. */
   static async start(options: HostOptions): Promise<ExtensionHost> {
     const policy = await loadPolicyFile(options.policyFile);
+    createGrantedDirectories(policy);
     let current = policy;
     const explainer: DenialExplainer = (request) => {
       const explanation = explain(current, { as: request.from, action: request.action, to: request.to, op: request.op, resource: request.resource });
