@@ -37,6 +37,12 @@ export const HostGrants = z
     maxCallsPerSecond: z.number().int().min(1).max(1_000_000).default(1_000),
     /** Wall clock and timers (`Date.now`, `setTimeout`); off by default, as in SES. */
     clock: z.boolean().default(false),
+    /**
+     * Messages the extension handles at once. 1 (the default) handles them one by
+     * one in arrival order; an extension that waits on others while handling (e.g.
+     * one that collects answers) needs more. Wasm plugins always take one at a time.
+     */
+    concurrency: z.number().int().min(1).max(256).default(1),
     /** Largest body, in bytes, the extension may send or receive. */
     maxBodyBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024),
   })

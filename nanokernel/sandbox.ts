@@ -41,7 +41,10 @@ export interface SandboxLimits {
 }
 
 /**
- * A sandbox runs one extension. The supervisor starts it, delivers envelopes to
+ * A sandbox runs one extension. `deliver`'s `timeoutMs` is the extension's own
+ * limit (from its host grants): code still running after it is stopped. The
+ * envelope's `deadline` is the caller's: once it has passed, the sandbox may
+ * skip a delivery that has not started, but must not stop running code for it. The supervisor starts it, delivers envelopes to
  * it one mailbox at a time, pings it, and stops or restarts it.
  *
  * `deliver` resolves with the reply body for a call (and `undefined` for an

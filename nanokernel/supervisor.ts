@@ -60,6 +60,7 @@ export class Supervised {
   #readyResolve: (() => void) | undefined;
   #openUntil = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #limitMs = 5_000;
   #pinger: ReturnType<typeof setInterval> | undefined;
 
   constructor(kernel: Kernel, sandbox: Sandbox, policy: RestartPolicy) {
@@ -81,6 +82,7 @@ export class Supervised {
 
   /** Register the endpoint and start the sandbox. Throws if the first start fails. */
   async attach(token: string, options: EndpointOptions): Promise<void> {
+    this.#limitMs = options.timeoutMs ?? this.#limitMs;
     this.#port = await this.#kernel.register(this.id, token, (envelope) => this.#deliver(envelope), options);
     try {
       await this.sandbox.start(this.#port);
@@ -104,9 +106,11 @@ export class Supervised {
       });
     }
     if (this.#state === 'restarting' || this.#state === 'starting') await this.#waitReady(envelope);
-    const remaining = envelope.deadline === undefined ? 5_000 : envelope.deadline - Date.now();
     try {
-      return await this.sandbox.deliver(envelope, Math.max(1, remaining));
+      // The extension's own limit decides when its code is stopped; a caller's shorter
+      // deadline only ends that caller's wait (the dispatcher answers it E_TIMEOUT), so
+      // no caller can get an extension killed, and its circuit opened, by asking impatiently.
+      return await this.sandbox.deliver(envelope, this.#limitMs);
     } catch (error) {
       const coded = fromWire(error);
       // An overrun sandbox was stopped; a dead one says so with facts.crashed. An extension's

@@ -47,6 +47,7 @@ function endpointOptions(extension: CompiledExtension) {
     timeoutMs: extension.host.timeoutMs,
     maxCallsPerSecond: extension.host.maxCallsPerSecond,
     maxBodyBytes: extension.host.maxBodyBytes,
+    concurrency: extension.host.concurrency,
   };
 }
 

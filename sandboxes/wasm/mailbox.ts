@@ -1,13 +1,23 @@
 /**
- * One delivery at a time, each with its own deadline that starts when it is
- * queued. A delivery whose deadline passes while queued is rejected without
- * running; one whose deadline passes while running is rejected and `kill` is
- * called to stop the code that overran.
+ * One delivery at a time, with two clocks. The caller's deadline (the
+ * envelope's): if it passes while the delivery is still queued, the delivery is
+ * rejected without running; if it passes while running, the caller's promise is
+ * rejected but the code is left to finish. The plugin's own limit (its
+ * `host.timeoutMs`), counted from the moment the delivery starts: code still
+ * running then is overrunning, and `kill` is called to stop it. So no caller can
+ * get a plugin killed (and its circuit opened) by asking with a short deadline.
  *
  * @module
  */
 import type { Envelope } from '../../nanokernel/envelope.js';
 import { KernelError } from '../../nanokernel/errors.js';
+
+function timeout(envelope: Envelope, timeoutMs: number, running: boolean, hint: string): KernelError {
+  return new KernelError('E_TIMEOUT', `${envelope.to} did not answer "${envelope.op}" within ${timeoutMs} ms`, {
+    facts: { to: envelope.to, op: envelope.op, timeoutMs, running },
+    hint,
+  });
+}
 
 export class Mailbox {
   #tail: Promise<void> = Promise.resolve();
@@ -19,43 +29,42 @@ export class Mailbox {
   }
 
   /**
-   * Queue `job`; it is told, via `expired()`, if its deadline has passed.
-   * Rejects with `E_TIMEOUT` at `deadline` (epoch ms) whatever the job does.
+   * Queue `job`. It is told, via `expired()`, if its result is no longer wanted.
+   * `callerDeadline` is epoch ms; `limitMs` is the plugin's own limit per delivery.
    */
-  run<T>(deadline: number, envelope: Envelope, job: (expired: () => boolean) => Promise<T>, kill: () => void): Promise<T> {
+  run<T>(callerDeadline: number, limitMs: number, envelope: Envelope, job: (expired: () => boolean, killAt: number) => Promise<T>, kill: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let running = false;
-      const timeoutMs = Math.max(0, deadline - Date.now());
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(
-          new KernelError('E_TIMEOUT', `${envelope.to} did not answer "${envelope.op}" within ${timeoutMs} ms`, {
-            facts: { to: envelope.to, op: envelope.op, timeoutMs, running },
-            hint: running
-              ? `the plugin was stopped and is being rebuilt; raise host.timeoutMs for ${envelope.to} if the work is legitimately slow`
-              : `${envelope.to} was busy with earlier deliveries; retry later`,
-          }),
-        );
-        if (running) kill();
-      }, timeoutMs);
+      let killTimer: ReturnType<typeof setTimeout> | undefined;
       const settle = (fn: () => void): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clearTimeout(callerTimer);
         fn();
       };
+      const callerMs = Math.max(0, callerDeadline - Date.now());
+      const callerTimer = setTimeout(() => {
+        settle(() =>
+          reject(timeout(envelope, callerMs, running, running ? 'the caller stopped waiting; the plugin finishes the delivery within its own limit' : `${envelope.to} was busy with earlier deliveries; retry later`)),
+        );
+      }, callerMs);
       this.#inside++;
       this.#tail = this.#tail
         .then(async () => {
           if (settled) return;
           running = true;
+          killTimer = setTimeout(() => {
+            settle(() => reject(timeout(envelope, limitMs, true, `the plugin was stopped and is being rebuilt; raise host.timeoutMs for ${envelope.to} if the work is legitimately slow`)));
+            kill();
+          }, limitMs);
           try {
-            const value = await job(() => settled);
+            const value = await job(() => settled, Date.now() + limitMs);
             settle(() => resolve(value));
           } catch (err) {
             settle(() => reject(err));
           } finally {
+            clearTimeout(killTimer);
             running = false;
           }
         })

@@ -83,8 +83,8 @@ export class WasmSandbox implements Sandbox {
     if (this.#stopped || !this.#plugin) throw this.#stoppedError();
     const raw = this.#options.abi === 'raw';
     const input = raw ? encodeRaw(envelope, this.limits.maxBodyBytes) : encodeDelivery(envelope, this.limits.maxBodyBytes);
-    const deadline = Math.min(Date.now() + timeoutMs, envelope.deadline ?? Infinity);
-    return this.#mailbox.run(deadline, envelope, (expired) => this.#deliverNow(envelope, input, deadline, expired, raw), () => {
+    const callerDeadline = envelope.deadline ?? Date.now() + timeoutMs;
+    return this.#mailbox.run(callerDeadline, timeoutMs, envelope, (expired, killAt) => this.#deliverNow(envelope, input, killAt, expired, raw), () => {
       if (this.#scope) this.#kill('timeout');
     });
   }

@@ -184,8 +184,8 @@ export class WorkerSandbox implements Sandbox {
         hint: 'send less data per message, or raise host.maxBodyBytes of the receiving extension',
       });
     }
-    const left = envelope.deadline === undefined ? timeoutMs : Math.min(timeoutMs, envelope.deadline - Date.now());
-    const limit = Math.max(1, left);
+    // Only the extension's own limit stops its code; the caller's deadline is the dispatcher's business.
+    const limit = Math.max(1, timeoutMs);
     const work = thread.within(limit, `extension "${this.id}" handling ${envelope.kind} "${envelope.op}"`, () => thread.remote.deliver(envelope) as Promise<Outcome<unknown>>);
     this.#inFlight.add(work);
     try {

@@ -76,4 +76,17 @@ describe('supervisor', () => {
     expect(await client.call('thrower', 'ok', '', null)).toBe('alive');
     await kernel.shutdown();
   });
+
+  it('does not stop an extension because one caller stopped waiting', async () => {
+    const kernel = await startKernel();
+    const source = crashOnCommand.replace("ok: { body: z.unknown(), handle: () => 'alive' },", "ok: { body: z.unknown(), handle: () => 'alive' },\n    slow: { body: z.unknown(), handle: () => { let x = 0; for (let i = 0; i < 3e8; i++) x += i; return x > 0; } },");
+    const supervised = await kernel.attach(new WorkerSandbox({ id: 'patient', source }), await kernel.mintToken('patient', []), { timeoutMs: 10_000 }, FAST);
+    const client = await kernel.register('client', await kernel.mintToken('client', [{ action: 'call', to: 'patient' }]), () => undefined);
+    const impatient = await rejection(client.call('patient', 'slow', '', null, { timeoutMs: 20 }));
+    expect(impatient.code).toBe('E_TIMEOUT');
+    expect(await client.call('patient', 'ok', '', null)).toBe('alive');
+    expect(supervised.state).toBe('running');
+    await kernel.shutdown();
+    expect(readAudit(kernel.audit.file).some((r) => r.target === 'patient' && r.action === 'endpoint.crash')).toBe(false);
+  });
 });

@@ -5,8 +5,12 @@
  * yet, the real path of its nearest existing parent), and refuses anything whose
  * real path is outside a granted directory or needs `readwrite` where only
  * `read` was granted. Files are opened with `O_NOFOLLOW`, so a symlink swapped
- * in after the check is refused too. Results are plain `Uint8Array`s, strings and
- * objects, never Node's `Buffer` or `Stats`.
+ * in after the check is refused too. `rm` and `rename` act on the directory entry
+ * itself (its parent is resolved, its last component is not), so they remove or
+ * move a symlink, never what it points to. `writeFile(path, data, { exclusive,
+ * sync })` can refuse to replace a file (O_EXCL) and flush it to disk (fsync)
+ * before resolving, for atomic temp-then-rename writes. Results are plain
+ * `Uint8Array`s, strings and objects, never Node's `Buffer` or `Stats`.
  *
  * @module
  */
@@ -62,9 +66,18 @@ export function fsEndowment(roots: readonly FsRoot[], onDenied: (facts: { path: 
         : 'grant the directory under host.fs in the policy, or use a path inside a granted directory',
     });
   };
-  const guarded = <A extends unknown[], R>(mode: Mode, body: (real: string, ...args: A) => Promise<R>) =>
+  /** The entry itself: its parent resolved and checked, its last component kept (a symlink stays a symlink). */
+  const checkEntry = async (requested: unknown, mode: Mode): Promise<string> => {
+    if (typeof requested !== 'string' || requested.length === 0) return check(requested, mode);
+    const absolute = path.resolve(base, requested);
+    const parent = await check(path.dirname(absolute), mode);
+    const entry = path.join(parent, path.basename(absolute));
+    if (roots.some((root) => root.realPath === entry || within(entry, root.realPath))) throw new TypeError('a granted directory itself cannot be removed or moved');
+    return entry;
+  };
+  const guarded = <A extends unknown[], R>(mode: Mode, body: (real: string, ...args: A) => Promise<R>, resolve = check) =>
     harden(async (requested: unknown, ...args: A): Promise<R> => {
-      const real = await check(requested, mode);
+      const real = await resolve(requested, mode);
       try {
         return await body(real, ...args);
       } catch (error) {
@@ -80,11 +93,14 @@ export function fsEndowment(roots: readonly FsRoot[], onDenied: (facts: { path: 
       await handle.close();
     }
   });
-  const writeFile = guarded('readwrite', async (real, data: unknown) => {
+  const writeFile = guarded('readwrite', async (real, data: unknown, options?: unknown) => {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('writeFile takes a string or a Uint8Array');
-    const handle = await fs.open(real, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+    const { exclusive = false, sync = false } = (typeof options === 'object' && options !== null ? options : {}) as { exclusive?: unknown; sync?: unknown };
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (exclusive === true ? constants.O_EXCL : constants.O_TRUNC);
+    const handle = await fs.open(real, flags, 0o644);
     try {
       await handle.writeFile(data);
+      if (sync === true) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -106,13 +122,12 @@ export function fsEndowment(roots: readonly FsRoot[], onDenied: (facts: { path: 
     mkdir: guarded('readwrite', async (real) => {
       await fs.mkdir(real, { recursive: true });
     }),
-    rm: guarded('readwrite', async (real) => {
-      if (roots.some((root) => root.realPath === real)) throw new TypeError('a granted directory itself cannot be removed');
-      await fs.rm(real, { recursive: true, force: true });
-    }),
-    rename: guarded('readwrite', async (real, to: unknown) => {
-      const target = await check(to, 'readwrite');
-      await fs.rename(real, target);
-    }),
+    rm: guarded('readwrite', async (entry) => {
+      await fs.rm(entry, { recursive: true, force: true });
+    }, checkEntry),
+    rename: guarded('readwrite', async (entry, to: unknown) => {
+      const target = await checkEntry(to, 'readwrite');
+      await fs.rename(entry, target);
+    }, checkEntry),
   });
 }

@@ -47,6 +47,8 @@ function plainNamespace(ns: object, seen = new Map<object, object>()): object {
 }
 
 const zod = plainNamespace(zodNamespace);
+/** The "zod" module as `import { z } from 'zod'` (and `import * as zod`) expect it: its members and `z`. */
+const zodModule = Object.freeze({ ...zod, z: zod });
 const sdkModule = Object.freeze({
   defineExtension: harden(sdk.defineExtension),
   client: harden(sdk.client),
@@ -67,7 +69,7 @@ const api: WorkerApi = {
     loading = true;
     try {
       const extensionApi = makeKernelApi(request.id, kernel, request.hostGrants.maxBodyBytes);
-      const definition = await evaluateExtension(request, { api: extensionApi, modules: { sdk: sdkModule, zod }, originalDate });
+      const definition = await evaluateExtension(request, { api: extensionApi, modules: { sdk: sdkModule, zod: zodModule }, originalDate });
       const loaded = new ExtensionRuntime(definition, extensionApi, request.hostGrants.maxBodyBytes);
       try {
         await loaded.init(harden(structuredClone(request.data ?? {})));

@@ -73,4 +73,22 @@ describe('WasmSandbox restarts', () => {
       await sandbox.stop();
     }
   });
+
+  it('lets a caller stop waiting without stopping the plugin; only the plugin\'s own limit stops it', async () => {
+    const sandbox = sandboxFor('spin');
+    await sandbox.start(new RecordingPort('spin'));
+    try {
+      const started = performance.now();
+      const impatient = await rejection(sandbox.deliver(envelope('spin', 'spin', null, { deadline: Date.now() + 50 }), 600));
+      expect(performance.now() - started).toBeLessThan(400);
+      expect(impatient).toMatchObject({ code: 'E_TIMEOUT', facts: { running: true } });
+      expect(impatient.hint).toContain('caller stopped waiting');
+      expect(sandbox.spawns).toBe(1); // still the first worker: nothing was killed for the caller
+      await new Promise((resolve) => setTimeout(resolve, 700)); // the plugin's own 600 ms limit passes
+      expect(await sandbox.deliver(envelope('spin', 'ok', null), 2_000)).toBe('alive');
+      expect(sandbox.spawns).toBe(2); // the overrun was stopped at the plugin's limit
+    } finally {
+      await sandbox.stop();
+    }
+  });
 });

@@ -27,6 +27,17 @@ describe('WorkerSandbox through the kernel', () => {
     expect(t.audit().find((r) => r.actor === 'greeter-ungranted' && r.target === 'uppercase')).toMatchObject({ verdict: 'deny', code: 'E_DENIED' });
   });
 
+  it("gives extensions zod both as \`import { z } from 'zod'\` and as its named members", async () => {
+    const source = [
+      "import { defineExtension } from '../../extensions/sdk/worker/index.js';",
+      "import { z } from 'zod';",
+      "import * as zod from 'zod';",
+      'export default defineExtension({ ops: { parse: { body: z.object({ n: zod.number() }), handle: ({ n }) => n + 1 } } });',
+    ].join('\n');
+    await t.attach({ id: 'zod-user', source }, []);
+    expect(await t.driver.call('zod-user', 'parse', '', { n: 41 })).toBe(42);
+  });
+
   it('validates bodies with the op schema and names unknown ops', async () => {
     const bad = await rejection(t.driver.call('uppercase', 'upper', '', { text: 42 }));
     expect(bad).toMatchObject({ code: 'E_BAD_ENVELOPE', message: expect.stringContaining('"text"') });
