@@ -6,6 +6,8 @@
  *
  * @module
  */
+// From the SDK, not 'zod': inside the worker sandbox the provided "zod" module is
+// zod's `z` namespace itself, which has no `z` export (see docs/extensions.md#artifacts).
 import { z } from 'zod';
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lower-case hex digits');
@@ -18,10 +20,12 @@ export const PutBody = z.object({ data: z.string(), encoding: Encoding.default('
 export const PutReply = z.object({ ref: z.string(), hash: Sha256, size: z.number().int().nonnegative(), created: z.boolean() });
 
 export const GetBody = z.object({ encoding: Encoding.default('utf8') }).strict();
-export const GetReply = z.object({ hash: Sha256, size: z.number().int().nonnegative(), data: z.string(), encoding: Encoding });
+/** `contentType` (added): the one given to `put` when the resource is a ref that has one. */
+export const GetReply = z.object({ hash: Sha256, size: z.number().int().nonnegative(), data: z.string(), encoding: Encoding, contentType: z.string().optional() });
 
 export const StatBody = z.object({}).strict();
-export const StatReply = z.object({ hash: Sha256, size: z.number().int().nonnegative(), refs: z.array(z.string()) });
+/** `contentType` (added): as in `get`. `refs` lists every ref pointing at the blob. */
+export const StatReply = z.object({ hash: Sha256, size: z.number().int().nonnegative(), refs: z.array(z.string()), contentType: z.string().optional() });
 
 /** `list`: the resource is the ref prefix, e.g. `reports/` (granted by `reports/*`). */
 export const ListBody = z.object({ limit: z.number().int().min(1).max(10_000).default(1_000) }).strict();
