@@ -34,3 +34,16 @@ export const StatusReply = z.object({
 /** `sweep`: drop expired leases and abandoned tickets. */
 export const SweepBody = z.object({}).strict();
 export const SweepReply = z.object({ expired: z.number().int().nonnegative(), abandoned: z.number().int().nonnegative() });
+
+/**
+ * `bench` (for bench/pool.bench.ts): `n` lease+release pairs on a private
+ * scratch instrument inside the plugin, through the same code `lease` and
+ * `release` run (minus the envelope's JSON); answers how many pairs it did.
+ */
+export const BenchBody = z.object({ n: z.number().int().min(0).max(1_000_000) }).strict();
+export const BenchReply = z.object({ pairs: z.number().int().nonnegative() });
+
+/** How an instrument is shared: `shared` = up to `slots` holders, `exclusive` = one holder whatever `slots` says. */
+export const Mode = z.enum(['shared', 'exclusive']);
+/** `status` entries also carry the instrument's `mode` (StatusReply accepts and strips it). */
+export const StatusEntry = z.object({ instrument: z.string(), slots: z.number().int(), leased: z.number().int(), waiting: z.number().int(), mode: Mode });
