@@ -6,4 +6,7 @@
  */
 import { main } from './main.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Everything has been flushed by now; a worker that failed to stop must not keep the command alive.
+setTimeout(() => process.exit(code), 3_000).unref();

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Envelope } from '../../nanokernel/index.js';
@@ -20,6 +20,8 @@ import { denialsSince, printSummary, type RunSummary } from '../run/summary.js';
 const ROOT = projectRoot(path.dirname(new URL(import.meta.url).pathname));
 export const DEFAULT_POLICY = path.join(ROOT, 'policies', 'default.yaml');
 export const DEFAULT_WORKFLOW = path.join(ROOT, 'examples', 'workflows', 'demo.yaml');
+/** Files placed in the artifact store as `inputs/<name>` before the run. */
+export const DEFAULT_INPUTS = path.join(ROOT, 'examples', 'workflows', 'inputs');
 /** The host principal the command line acts as (see policies/default.yaml). */
 export const OPERATOR = 'operator';
 
@@ -31,6 +33,8 @@ export const RUN_USAGE = `nanokernel run [workflow.yaml] [options]
   --learn <ids>       learning mode for these extensions (comma-separated): their
                       denials are recorded and let through; then run "policy learn"
   --watch             follow edits of the policy file while running
+  --inputs <dir>      put each file of <dir> into the artifact store as inputs/<name>
+                      before the run (default examples/workflows/inputs with the demo)
   --timeout <dur>     give up on the run after this long (default 2m)
 
 With no workflow, runs the demo (examples/workflows/demo.yaml) on the default policy.
@@ -57,7 +61,8 @@ function onEvent(collected: Collected, progress: Progress, runId: () => string |
   } else if (topic.startsWith('dag.run.') && body.runId === runId() && ['succeeded', 'failed', 'cancelled'].includes(String(body.state))) {
     collected.end = { state: String(body.state), ...(typeof body.reason === 'string' ? { reason: body.reason } : {}) };
     collected.endWaiters.splice(0).forEach((wake) => wake());
-  } else if (topic === 'artifacts.put') {
+  } else if (topic === 'artifacts.put' && !String(body.ref).startsWith('dag/')) {
+    // dag/ holds the tracker's own event log; the summary lists what the run produced.
     collected.artifacts.push({ ref: String(body.ref), hash: String(body.hash), size: Number(body.size) });
   } else if (topic.startsWith('decision.made.')) {
     collected.decisions.push({
@@ -65,18 +70,21 @@ function onEvent(collected: Collected, progress: Progress, runId: () => string |
       outcome: String(body.outcome),
       ...(typeof body.winner === 'string' ? { winner: body.winner } : {}),
       ...(typeof body.reducer === 'string' ? { reducer: body.reducer } : {}),
-      ...(Array.isArray(body.received) ? { proposals: body.received.length } : typeof body.proposals === 'number' ? { proposals: body.proposals } : {}),
+      proposals: Array.isArray(body.proposals)
+        ? (body.proposals as { resolver?: unknown; proposal?: unknown; score?: unknown }[]).map((p) => `${String(p.resolver)} → ${String(p.proposal)} (score ${String(p.score)})`)
+        : [],
     });
   }
 }
 
 export async function runCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parse(args, { policy: { type: 'string' }, audit: { type: 'string' }, keys: { type: 'string' }, learn: { type: 'string' }, watch: { type: 'boolean' }, timeout: { type: 'string' } });
+  const parsed = parse(args, { policy: { type: 'string' }, audit: { type: 'string' }, keys: { type: 'string' }, learn: { type: 'string' }, watch: { type: 'boolean' }, timeout: { type: 'string' }, inputs: { type: 'string' } });
   if (flag(parsed, 'help')) {
     io.out(RUN_USAGE);
     return EXIT_OK;
   }
   const workflowFile = parsed.positionals[0] ?? DEFAULT_WORKFLOW;
+  const inputsDir = str(parsed, 'inputs') ?? (parsed.positionals[0] === undefined ? DEFAULT_INPUTS : undefined);
   const policyFile = str(parsed, 'policy') ?? DEFAULT_POLICY;
   const auditFile = path.resolve(str(parsed, 'audit') ?? '.nanokernel/audit.log');
   const keyFile = str(parsed, 'keys') ?? '.nanokernel/keys.json';
@@ -115,6 +123,10 @@ export async function runCommand(io: Io, args: readonly string[]): Promise<numbe
     const operator = await host.principal(OPERATOR, (envelope) => onEvent(collected, progress, () => runId, envelope));
     for (const topic of ['dag.*', 'artifacts.put', 'decision.made.*']) await operator.subscribe(topic);
 
+    for (const name of inputsDir ? readdirSync(inputsDir).filter((entry) => statSync(path.join(inputsDir, entry)).isFile()).sort() : []) {
+      const stored = (await operator.call('artifacts', 'put', `inputs/${name}`, { data: readFileSync(path.join(inputsDir!, name), 'utf8'), encoding: 'utf8' })) as { hash: string };
+      if (!io.json) io.out(`  input inputs/${name} → sha256:${stored.hash.slice(0, 16)}…`);
+    }
     if (!io.json) io.out(`running ${displayName}`);
     const reply = (await operator.call('dag', 'run', '', { workflow: workflowText, file: displayName, runId: `run-${started.toString(36)}` })) as { runId: string };
     runId = reply.runId;

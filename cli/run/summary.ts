@@ -14,7 +14,7 @@ export interface RunSummary {
   readonly seconds: number;
   readonly nodes: Record<string, string>;
   readonly artifacts: { ref: string; hash: string; size: number }[];
-  readonly decisions: { kind: string; outcome: string; winner?: string; reducer?: string; proposals?: number }[];
+  readonly decisions: { kind: string; outcome: string; winner?: string; reducer?: string; proposals: string[] }[];
   readonly denials: { seq: number; actor: string; request: string; code: string; reason: string }[];
   readonly sweeps: Record<string, unknown>[];
   readonly auditFile: string;
@@ -50,7 +50,12 @@ export function printSummary(io: Io, summary: RunSummary): void {
     ...(summary.artifacts.length ? summary.artifacts.map((a) => `  ${a.ref} → sha256:${a.hash.slice(0, 16)}… (${a.size} bytes)`) : ['  none']),
     '',
     paint(io, 'bold', 'decisions'),
-    ...(summary.decisions.length ? summary.decisions.map((d) => `  ${d.kind}: ${d.outcome}${d.winner ? ` → ${d.winner}` : ''}${d.reducer ? ` (reducer ${d.reducer}, ${d.proposals ?? 0} proposals)` : ''}`) : ['  none']),
+    ...(summary.decisions.length
+      ? summary.decisions.flatMap((d) => [
+          `  ${d.kind}: ${d.outcome}${d.winner ? ` → ${d.winner}` : ''}${d.reducer ? ` (reducer ${d.reducer})` : ''}`,
+          ...d.proposals.map((p) => `    proposed by ${p}`),
+        ])
+      : ['  none']),
     '',
     paint(io, 'bold', 'denials'),
     ...(summary.denials.length ? summary.denials.map((d) => `  ${paint(io, 'red', d.code)} ${d.actor} ${d.request}: ${d.reason} (audit #${d.seq})`) : ['  none']),

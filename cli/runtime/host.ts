@@ -93,11 +93,13 @@ export class ExtensionHost {
     const host = new ExtensionHost(kernel, policy, options);
     kernel.setPolicyHash(policy.hash);
     kernel.record({ actor: 'kernel', action: 'policy.load', verdict: 'info', detail: { file: path.relative(process.cwd(), policy.file), hash: policy.hash, extensions: policy.extensions.size } });
-    try {
-      await Promise.all([...policy.extensions.values()].filter((ext) => ext.sandbox !== 'host' && host.#wanted(ext.id)).map((ext) => host.#startExtension(ext)));
-    } catch (error) {
+    // Start every extension, and only then look at failures: stopping while others are
+    // still starting would leave their workers running with nobody to stop them.
+    const started = await Promise.allSettled([...policy.extensions.values()].filter((ext) => ext.sandbox !== 'host' && host.#wanted(ext.id)).map((ext) => host.#startExtension(ext)));
+    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) {
       await host.stop();
-      throw error;
+      throw failed.reason;
     }
     if (options.watch) {
       host.#watcher = await watchPolicy(options.policyFile, {

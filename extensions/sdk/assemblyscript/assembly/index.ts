@@ -171,3 +171,5 @@ export function bodyText(d: Delivery): string {
 export function nkAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
   unreachable();
 }
+
+export { Task, task, readArtifact, writeOutput } from "./task";
