@@ -1,5 +1,5 @@
 /**
- * `nanokernel audit verify|query|tail|stats` — reading permission logs.
+ * `nanokernel audit verify|query|tail|stats|serve` — reading permission logs.
  *
  * @module
  */
@@ -12,19 +12,29 @@ import { AuditFilter, describeRecord, matches } from '../audit/query.js';
 import { readRecords, type LoggedRecord } from '../audit/records.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, emit, paint, table, type Io } from '../output.js';
 
-export const AUDIT_USAGE = `nanokernel audit <verify|query|tail|stats> <log> [options]
+export const AUDIT_USAGE = `nanokernel audit <verify|query|tail|stats|serve> <log> [options]
 
   verify <log>                 check the hash chain; prints the first broken line (exit 1)
   query <log> [--ext id] [--verdict allow|deny|info] [--op name] [--action call]
               [--trace id] [--since 10m] [--text word]
   tail <log> [-f] [--ext id] [--verdict deny] [-n 20]
   stats <log>                  decisions per extension, top denials, decision latency
+  serve <log> [--port 0] [--host 127.0.0.1] [--policy file]
+                               a read-only local web page over the log: chain status,
+                               timeline, record joins, granted vs used, traces, live tail
 
 examples:
   nanokernel audit verify .nanokernel/audit.log
   nanokernel audit query .nanokernel/audit.log --verdict deny --since 10m
   nanokernel audit tail .nanokernel/audit.log -f
-  nanokernel audit stats .nanokernel/audit.log --json`;
+  nanokernel audit stats .nanokernel/audit.log --json
+  nanokernel audit serve .nanokernel/audit.log --policy policies/default.yaml`;
+
+const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  policy: { type: 'string' },
+} as const;
 
 const FILTER_OPTIONS = {
   ext: { type: 'string' },
@@ -142,7 +152,7 @@ async function stats(io: Io, file: string): Promise<number> {
 
 export async function auditCommand(io: Io, args: readonly string[]): Promise<number> {
   const sub = args[0];
-  const parsed = parse(args.slice(1), { ...FILTER_OPTIONS, follow: { type: 'boolean', short: 'f' }, n: { type: 'string', short: 'n' }});
+  const parsed = parse(args.slice(1), { ...FILTER_OPTIONS, ...SERVE_OPTIONS, follow: { type: 'boolean', short: 'f' }, n: { type: 'string', short: 'n' }});
   if (flag(parsed, 'help') || sub === undefined) {
     io.out(AUDIT_USAGE);
     return sub === undefined ? 2 : EXIT_OK;
@@ -160,6 +170,13 @@ export async function auditCommand(io: Io, args: readonly string[]): Promise<num
     }
     case 'stats':
       return stats(io, file);
+    case 'serve': {
+      const port = Number(str(parsed, 'port') ?? '0');
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be a port number (0 picks a free one)');
+      const policy = str(parsed, 'policy');
+      const { serveAudit } = await import('../audit/serve.js');
+      return serveAudit(io, file, { port, host: str(parsed, 'host') ?? '127.0.0.1', ...(policy !== undefined ? { policy } : {}) });
+    }
     default:
       throw new UsageError(`unknown audit command "${sub}"`);
   }
