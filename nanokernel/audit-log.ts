@@ -157,6 +157,15 @@ export class AuditLog {
     if (tail.truncated > 0) {
       log.append({ actor: 'kernel', action: 'audit.recovered', verdict: 'info', detail: { truncated_bytes: tail.truncated } });
     }
+    // Whatever the batching, the first records are written now: a log that cannot take them
+    // (disk full, a device that refuses writes) fails the start instead of the first decision.
+    log.flush();
+    if (log.failure) {
+      throw new KernelError('E_DENIED', `the audit log ${file} cannot be written: ${log.failure.message}`, {
+        facts: { file },
+        hint: 'free disk space or point --audit elsewhere; the kernel grants nothing it cannot record',
+      });
+    }
     return log;
   }
 

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Action, Grant } from '../capabilities/index.js';
-import { PatternIndex, patternWithin } from '../capabilities/index.js';
+import { PatternIndex, patternProblem, patternWithin } from '../capabilities/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditEntry } from './audit-record.js';
 import { denied, type DenialExplainer, type RequestFacts } from './denial.js';
@@ -57,6 +57,26 @@ function assertKey(field: string, value: unknown, allowEmpty: boolean): asserts 
       facts: { field },
     });
   }
+}
+
+/** Call options from any caller: a plain object with a numeric timeout and a string cap, or nothing. */
+export function callOptions(options: unknown): CallOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw new KernelError('E_BAD_ENVELOPE', 'call options must be an object', { facts: { field: 'options' } });
+  let timeoutMs: unknown;
+  let cap: unknown;
+  try {
+    ({ timeoutMs, cap } = options as CallOptions);
+  } catch (cause) {
+    throw new KernelError('E_BAD_ENVELOPE', 'call options cannot be read: a getter or proxy trap threw', { cause, facts: { field: 'options' } });
+  }
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 3_600_000)) {
+    throw new KernelError('E_BAD_ENVELOPE', 'options.timeoutMs must be a number of milliseconds between 1 and 3,600,000', { facts: { field: 'options.timeoutMs' } });
+  }
+  if (cap !== undefined && (typeof cap !== 'string' || cap.length > 16_384)) {
+    throw new KernelError('E_BAD_ENVELOPE', 'options.cap must be a token string', { facts: { field: 'options.cap' } });
+  }
+  return { ...(timeoutMs !== undefined ? { timeoutMs: timeoutMs as number } : {}), ...(cap !== undefined ? { cap: cap as string } : {}) };
 }
 
 export class Dispatcher {
@@ -146,6 +166,7 @@ export class Dispatcher {
 
   /** Request/reply: resolves with the target's reply body or rejects with a coded error. */
   async call(from: EndpointState, to: string, op: string, resource: string, body: unknown, options: CallOptions = {}): Promise<unknown> {
+    options = callOptions(options);
     assertKey('to', to, false);
     assertKey('op', op, false);
     assertKey('resource', resource, true);
@@ -239,6 +260,8 @@ export class Dispatcher {
 
   /** Subscribe `from` to a topic pattern; allowed only if an allow grant contains the whole pattern. */
   subscribe(from: EndpointState, pattern: string): void {
+    const problem = typeof pattern === 'string' ? patternProblem(pattern) : 'a topic pattern is a string';
+    if (problem !== undefined) throw new KernelError('E_BAD_ENVELOPE', `subscribe: ${problem}`, { facts: { field: 'topic' } });
     const request: RequestFacts = { from: from.name, action: 'subscribe', to: pattern, op: '', resource: '' };
     if (!this.#o.audit.healthy) throw this.#failClosed(request);
     const token = from.token;

@@ -60,7 +60,12 @@ export type Outgoing = Pick<Envelope, 'kind' | 'to' | 'op' | 'resource' | 'body'
  * Throws `E_BAD_ENVELOPE` naming the first offending field.
  */
 export function parseEnvelope(input: unknown): Envelope {
-  const result = Envelope.safeParse(input);
+  let result: ReturnType<typeof Envelope.safeParse>;
+  try {
+    result = Envelope.safeParse(input);
+  } catch (cause) {
+    throw new KernelError('E_BAD_ENVELOPE', 'the envelope cannot be read: a getter or proxy trap in it threw', { cause, facts: { field: '(envelope)' } });
+  }
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.join('.') || '(envelope)';
@@ -73,11 +78,25 @@ export function parseEnvelope(input: unknown): Envelope {
 /**
  * Bytes a body would take as JSON, counted without serialising and giving up as
  * soon as `limit` is passed (so a 100 MB body costs no more to refuse than a small one).
+ * An object reached twice is counted twice, as JSON would write it; a cycle
+ * therefore counts past any limit. A body whose getters or proxy traps throw
+ * cannot be sent: `E_BAD_ENVELOPE`.
  */
 export function bodySize(body: unknown, limit: number): number {
+  try {
+    return measure(body, limit);
+  } catch (cause) {
+    throw new KernelError('E_BAD_ENVELOPE', 'the body cannot be read: a getter or proxy trap in it threw', {
+      cause,
+      facts: { field: 'body' },
+      hint: 'send plain data (JSON values, byte arrays)',
+    });
+  }
+}
+
+function measure(body: unknown, limit: number): number {
   let size = 0;
   const stack: unknown[] = [body];
-  const seen = new Set<object>();
   while (stack.length > 0) {
     const value = stack.pop();
     if (value === null || value === undefined) size += 4;
@@ -86,8 +105,6 @@ export function bodySize(body: unknown, limit: number): number {
     else if (ArrayBuffer.isView(value)) size += value.byteLength;
     else if (value instanceof ArrayBuffer) size += value.byteLength;
     else if (typeof value === 'object') {
-      if (seen.has(value)) return Infinity; // cycles cannot be sent
-      seen.add(value);
       if (Array.isArray(value)) {
         size += 2 + value.length;
         for (let i = 0; i < value.length; i++) stack.push(value[i]);

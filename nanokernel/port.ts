@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { redact } from './audit-record.js';
-import type { Dispatcher } from './dispatcher.js';
+import { callOptions, type Dispatcher } from './dispatcher.js';
 import type { EndpointState } from './endpoint.js';
 import { KernelError } from './errors.js';
 import type { CallOptions, ExtensionPort, LogLevel } from './sandbox.js';
@@ -49,10 +49,11 @@ export class Port implements ExtensionPort {
 
   async delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options: { cap?: string } = {}): Promise<string> {
     const endpoint = this.#endpoint;
+    const { cap } = callOptions(options);
     if (!Array.isArray(grants) || typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || typeof to !== 'string') {
       throw new KernelError('E_BAD_ENVELOPE', 'delegate needs (grants: array, ttlSeconds: number, to: string)', { facts: { from: endpoint.name } });
     }
-    const { token } = await this.#dispatcher.authorize(endpoint, 'delegate', to, '', '', options.cap, endpoint.current?.trace_id);
+    const { token } = await this.#dispatcher.authorize(endpoint, 'delegate', to, '', '', cap, endpoint.current?.trace_id);
     try {
       const minted = await this.#tokens.delegate(token, grants, ttlSeconds, to);
       this.#dispatcher.record({ actor: endpoint.name, action: 'delegate', verdict: 'allow', target: to, token_jti: minted.verified.jti, detail: { parent_jti: token.jti, depth: minted.verified.depth, grants: minted.verified.grants.length, ttl_s: Math.round((minted.verified.expiresAtMs - minted.verified.issuedAtMs) / 1000) } });

@@ -7,13 +7,13 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import { keyProblems, semanticProblems } from './check.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { issuesToProblems } from './issues.js';
 import { PolicyInvalidError, type PolicyProblem } from './problems.js';
 import { PolicyFile } from './schema.js';
-import { makeSource, type PolicySource } from './source.js';
+import { makeSource, textPositions, type LinePos, type PolicySource } from './source.js';
 
 /** Larger files are refused before parsing (a policy is text a person reviews). */
 export const MAX_POLICY_BYTES = 8 * 1024 * 1024;
@@ -24,8 +24,8 @@ export interface ParsedPolicy {
   readonly source: PolicySource;
 }
 
-function yamlProblem(file: string, error: YAMLError, lineCounter: LineCounter): PolicyProblem {
-  const at = lineCounter.linePos(error.pos[0]);
+function yamlProblem(file: string, error: YAMLError, linePos: LinePos): PolicyProblem {
+  const at = linePos(error.pos[0]);
   const what = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
   return { file, line: at.line, col: at.col, path: '(syntax)', message: `${what} [${error.code}]` };
 }
@@ -40,20 +40,20 @@ function yamlProblem(file: string, error: YAMLError, lineCounter: LineCounter): 
  * const compiled = compilePolicy(policy, source);
  */
 export function parsePolicy(text: string, fileName: string): ParsedPolicy {
-  const lineCounter = new LineCounter();
   const problem = (message: string): PolicyInvalidError =>
     new PolicyInvalidError([{ file: fileName, line: 1, col: 1, path: '(root)', message }]);
   if (Buffer.byteLength(text) > MAX_POLICY_BYTES) {
     throw problem(`the file is larger than ${MAX_POLICY_BYTES} bytes; split it or remove generated rules`);
   }
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: false });
-  const source = makeSource(fileName, doc, lineCounter);
-  const syntax = [...doc.errors, ...doc.warnings].map((error) => yamlProblem(fileName, error, lineCounter));
+  const linePos = textPositions(text);
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, merge: false });
+  const source = makeSource(fileName, doc, linePos);
+  const syntax = [...doc.errors, ...doc.warnings].map((error) => yamlProblem(fileName, error, linePos));
   if (syntax.length > 0) throw new PolicyInvalidError(syntax);
   if (doc.contents === null) throw problem('the file is empty; start it with "version: 1" and "extensions:"');
 
   // With a key set twice, later positions would point at the wrong occurrence: fix duplicates first.
-  const duplicates = keyProblems(doc, source, (offset) => lineCounter.linePos(offset));
+  const duplicates = keyProblems(doc, source, linePos);
   if (duplicates.length > 0) throw new PolicyInvalidError(duplicates);
   const problems: PolicyProblem[] = [];
   let raw: unknown;

@@ -7,7 +7,11 @@
  * @module
  */
 import { dirname, resolve } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { LinePos } from './text-positions.js';
+
+export { textPositions, type LinePos } from './text-positions.js';
+
 
 /** A 1-based line and column. */
 export interface Position {
@@ -47,14 +51,13 @@ function findPair(node: Node, key: PropertyKey): { key: Node | null; value: Node
  * Build a source over a parsed document.
  *
  * @example
- * const lineCounter = new LineCounter();
- * const doc = parseDocument(text, { lineCounter });
- * const source = makeSource('policies/demo.yaml', doc, lineCounter);
+ * const doc = parseDocument(text);
+ * const source = makeSource('policies/demo.yaml', doc, textPositions(text));
  * source.position(['extensions', 'dag', 'allow', 0]) // { line: 9, col: 9 }
  */
-export function makeSource(file: string, doc: Document, lineCounter: LineCounter): PolicySource {
+export function makeSource(file: string, doc: Document, linePos: LinePos): PolicySource {
   const at = (offset: number): Position => {
-    const { line, col } = lineCounter.linePos(offset);
+    const { line, col } = linePos(offset);
     return { line, col };
   };
   return {

@@ -63,6 +63,8 @@ export class ExtensionHost {
   readonly #options: HostOptions;
   readonly #running = new Map<string, Supervised>();
   readonly #principals = new Set<string>();
+  /** Root tokens replaced by a scheduled renewal but not expired: delegations made from them still live. */
+  readonly #superseded = new Map<string, { jti: string; until: number }[]>();
   #watcher: PolicyWatcher | undefined;
   #refresh: ReturnType<typeof setInterval> | undefined;
 
@@ -117,6 +119,22 @@ export class ExtensionHost {
     return host;
   }
 
+  get #ttl(): number {
+    return this.#options.tokenTtlSeconds ?? 24 * 3600;
+  }
+
+  /**
+   * Revoke every live root token of `id`: the current one and those a renewal
+   * superseded, so nothing delegated from any of them survives a narrowing.
+   */
+  #revokeAll(id: string, reason: string, includeCurrent = true): void {
+    const now = Date.now();
+    for (const old of this.#superseded.get(id) ?? []) if (old.until > now) this.kernel.revokeToken(old.jti, reason);
+    this.#superseded.delete(id);
+    const jti = includeCurrent ? this.kernel.tokenId(id) : undefined;
+    if (jti) this.kernel.revokeToken(jti, reason);
+  }
+
   get policy(): CompiledPolicy {
     return this.#policy;
   }
@@ -134,7 +152,7 @@ export class ExtensionHost {
         hint: `add "${id}: { sandbox: host, why: …, allow: […] }" under extensions:`,
       });
     }
-    const token = await this.kernel.mintToken(id, extension.grants, this.#options.tokenTtlSeconds ?? 24 * 3600);
+    const token = await this.kernel.mintToken(id, extension.grants, this.#ttl);
     const port = await this.kernel.register(id, token, handler, endpointOptions(extension));
     this.#principals.add(id);
     return port;
@@ -171,23 +189,21 @@ export class ExtensionHost {
 
   async #startExtension(extension: CompiledExtension): Promise<void> {
     const sandbox = await sandboxFor(this.#policy, extension);
-    const token = await this.kernel.mintToken(extension.id, extension.grants, this.#options.tokenTtlSeconds ?? 24 * 3600);
+    const token = await this.kernel.mintToken(extension.id, extension.grants, this.#ttl);
     const supervised = await this.kernel.attach(sandbox, token, endpointOptions(extension));
     this.#running.set(extension.id, supervised);
   }
 
   async #stopExtension(id: string, reason: string): Promise<void> {
     if (this.#principals.delete(id)) {
-      const jti = this.kernel.tokenId(id);
-      if (jti) this.kernel.revokeToken(jti, reason);
+      this.#revokeAll(id, reason);
       this.kernel.unregister(id, reason);
       return;
     }
     const supervised = this.#running.get(id);
     if (!supervised) return;
     this.#running.delete(id);
-    const jti = this.kernel.tokenId(id);
-    if (jti) this.kernel.revokeToken(jti, reason);
+    this.#revokeAll(id, reason);
     await supervised.stop(reason);
   }
 
@@ -206,8 +222,10 @@ export class ExtensionHost {
       } else if (change.narrowed || change.widened) {
         // A fresh token with the new grants; the old one is revoked at once, so a
         // narrowed grant stops working before the next message is decided.
-        const token = await this.kernel.mintToken(change.id, extension.grants, this.#options.tokenTtlSeconds ?? 24 * 3600);
-        await this.kernel.replaceToken(change.id, token, change.narrowed ? 'grants narrowed by policy reload' : 'grants widened by policy reload');
+        const token = await this.kernel.mintToken(change.id, extension.grants, this.#ttl);
+        const reason = change.narrowed ? 'grants narrowed by policy reload' : 'grants widened by policy reload';
+        await this.kernel.replaceToken(change.id, token, reason);
+        if (change.narrowed) this.#revokeAll(change.id, reason, false);
       }
     }
     for (const id of diff.added) {
@@ -230,8 +248,14 @@ export class ExtensionHost {
     for (const id of [...this.#running.keys(), ...this.#principals]) {
       const extension = this.#policy.extensions.get(id);
       if (!extension) continue;
-      const token = await this.kernel.mintToken(id, extension.grants, this.#options.tokenTtlSeconds ?? 24 * 3600);
+      const previous = this.kernel.tokenId(id);
+      const token = await this.kernel.mintToken(id, extension.grants, this.#ttl);
       await this.kernel.replaceToken(id, token, 'scheduled renewal', false);
+      if (previous) {
+        const now = Date.now();
+        const live = (this.#superseded.get(id) ?? []).filter((old) => old.until > now);
+        this.#superseded.set(id, [...live, { jti: previous, until: now + this.#ttl * 1000 }]);
+      }
     }
   }
 

@@ -30,11 +30,27 @@ function arg<T>(schema: z.ZodType<T>, value: unknown, method: string, name: stri
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = [name, ...(issue?.path ?? []).map(String)].join('.');
-  throw new KernelError('E_BAD_ENVELOPE', `${method}: argument "${where}": ${issue?.message ?? 'invalid'}`, {
+  const where = [name, ...(issue?.path ?? []).slice(0, 8).map(String)].join('.').slice(0, 200);
+  throw new KernelError('E_BAD_ENVELOPE', `${method}: argument "${where}": ${(issue?.message ?? 'invalid').slice(0, 200)}`, {
     facts: { method, argument: where },
     hint: `call ${method} as documented in extensions/sdk/worker/api.ts`,
   });
+}
+
+/**
+ * Options are a small plain object or nothing. Checked before zod sees them: a
+ * typed array or an object with a million keys would otherwise make zod list
+ * every key, costing the host's main thread time and memory.
+ */
+function options<T>(schema: z.ZodType<T>, value: unknown, method: string): T {
+  const plain = value === undefined || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length <= 8);
+  if (!plain) {
+    throw new KernelError('E_BAD_ENVELOPE', `${method}: argument "options" must be a plain object with at most 8 keys, or omitted`, {
+      facts: { method, argument: 'options' },
+      hint: `call ${method} as documented in extensions/sdk/worker/api.ts`,
+    });
+  }
+  return arg(schema, value, method, 'options');
 }
 
 /** Any failure from the port, as a `KernelError` (no host stack crosses over). */
@@ -60,10 +76,10 @@ export function makeKernelBridge(port: ExtensionPort, grants: HostGrants): Kerne
     }
   };
   const table: KernelApi = {
-    call: (to, op, resource, body, options) =>
+    call: (to, op, resource, body, callOptions) =>
       guarded(async () => {
         const args = [arg(Key(64), to, 'call', 'to'), arg(Key(128), op, 'call', 'op'), arg(Resource, resource, 'call', 'resource')] as const;
-        const opts = arg(CallOptions.optional(), options, 'call', 'options');
+        const opts = options(CallOptions.optional(), callOptions, 'call');
         limiter.take('call');
         checkBody('call', body);
         return port.call(...args, body, opts);
@@ -81,12 +97,12 @@ export function makeKernelBridge(port: ExtensionPort, grants: HostGrants): Kerne
         limiter.take('subscribe');
         await port.subscribe(t);
       }),
-    delegate: (grants_, ttlSeconds, to, options) =>
+    delegate: (grants_, ttlSeconds, to, delegateOptions) =>
       guarded(async () => {
         const g = arg(z.array(z.unknown()).max(100), grants_, 'delegate', 'grants');
         const ttl = arg(z.number().int().min(1).max(86_400), ttlSeconds, 'delegate', 'ttlSeconds');
         const target = arg(Key(64), to, 'delegate', 'to');
-        const opts = arg(DelegateOptions.optional(), options, 'delegate', 'options');
+        const opts = options(DelegateOptions.optional(), delegateOptions, 'delegate');
         limiter.take('delegate');
         return port.delegate(g, ttl, target, opts);
       }),

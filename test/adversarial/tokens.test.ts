@@ -195,14 +195,9 @@ describe('token attacks through a real host and real worker channels', () => {
 });
 
 describe('revocation after a scheduled token renewal', () => {
-  // BUG (reported): cli/runtime/host.ts `#renewAll` replaces each token with `replaceToken(id, token,
-  // 'scheduled renewal', false)`, leaving the old root token live; a later reload that narrows or removes
-  // the extension revokes only the *current* jti (`#apply` → `replaceToken(…, true)` / `#stopExtension`).
-  // Tokens delegated before the renewal descend from the old jti, so they keep the removed rights until
-  // they expire (up to the 24 h default ttl). Fix: keep the superseded, unexpired root jtis per extension
-  // and revoke them too when its grants are narrowed or it is removed (or revoke the old token at renewal
-  // and re-issue live delegations).
-  it.fails('a token delegated before a renewal is refused E_TOKEN_REVOKED once a reload narrows its parent (known bug, see report)', async () => {
+  // A scheduled renewal leaves the old root token live (tasks may hold tokens delegated from it);
+  // the host remembers it, and a reload that narrows or removes the extension revokes it too.
+  it('a token delegated before a renewal is refused E_TOKEN_REVOKED once a reload narrows its parent', async () => {
     const dir = tempDir('nk-renew-');
     const policyFile = path.join(dir, 'policy.yaml');
     const auditFile = path.join(dir, 'audit.log');

@@ -46,7 +46,7 @@ describe('compilePolicy', () => {
     expect(artifacts.module).toBe(resolve('dist/extensions/artifacts/index.js'));
     expect(artifacts.host.fs).toEqual([{ path: resolve('.nanokernel/artifacts'), mode: 'readwrite' }]);
     expect(policy.extensions.get('wordcount')!.module).toBe(resolve('dist/plugins/wordcount.wasm'));
-    expect(policy.extensions.get('pool')!.data).toEqual({ slots: { wordcount: 4, relay: 2 }, leaseTtlMs: 30000 });
+    expect(policy.extensions.get('pool')!.data).toEqual({ slots: { wordcount: 2, summarize: 2, relay: 1 }, modes: { relay: 'exclusive' } });
   });
 
   it('freezes what it hands out', async () => {
@@ -87,16 +87,18 @@ describe('decisions on the default policy', () => {
   it('grants each system extension what its job needs', async () => {
     const policy = await loadPolicyFile('policies/default.yaml');
     const allowed: Array<[string, Action, string, string?, string?]> = [
-      ['dag', 'call', 'pool', 'lease'], ['dag', 'call', 'artifacts', 'put', 'sha256/ab'], ['dag', 'call', 'wordcount', 'count'],
-      ['dag', 'delegate', 'wordcount'], ['dag', 'publish', 'dag.run.started'], ['dag', 'call', 'arbitration', 'ask'],
+      ['dag', 'call', 'pool', 'lease'], ['dag', 'call', 'artifacts', 'put', 'sha256/ab'], ['dag', 'call', 'wordcount', 'task'],
+      ['dag', 'delegate', 'wordcount'], ['dag', 'delegate', 'summarize'], ['operator', 'call', 'dag', 'run'], ['operator', 'subscribe', 'dag.node.running'], ['dag', 'publish', 'dag.run.started'], ['dag', 'call', 'arbitration', 'ask'],
       ['stale', 'call', 'pool', 'sweep'], ['stale', 'call', 'dag', 'fail'], ['stale', 'call', 'artifacts', 'gc'],
-      ['stale', 'publish', 'stale.sweep'], ['artifacts', 'publish', 'artifacts.stored'], ['arbitration', 'publish', 'decision.made.42'],
+      ['stale', 'publish', 'stale.sweep'], ['artifacts', 'publish', 'artifacts.put'], ['arbitration', 'publish', 'decision.made.42'],
       ['cheapest', 'subscribe', 'decision.ask.7'], ['fastest', 'call', 'arbitration', 'propose'], ['relay', 'call', 'wordcount', 'count'],
     ];
     for (const [as, action, to, op, resource] of allowed) expect(decide(policy, as, action, to, op, resource).verdict, `${as} ${action} ${to} ${op}`).toBe('allow');
     const denied: Array<[string, Action, string, string?]> = [
       ['dag', 'call', 'pool', 'sweep'], ['dag', 'call', 'artifacts', 'gc'], ['relay', 'call', 'relay', 'x'], ['relay', 'call', 'pool', 'lease'],
       ['stale', 'call', 'artifacts', 'put'], ['stale', 'publish', 'stale.other'], ['pool', 'call', 'wordcount', 'count'],
+      ['dag', 'call', 'wordcount', 'count'], ['summarize', 'call', 'artifacts', 'get'], ['operator', 'call', 'artifacts', 'get'],
+      ['artifacts', 'publish', 'artifacts.stored'],
     ];
     for (const [as, action, to, op] of denied) expect(decide(policy, as, action, to, op).verdict, `${as} ${action} ${to} ${op}`).toBe('deny');
     expect(decide(policy, 'dag', 'call', 'pool', 'sweep').grant?.effect).toBe('deny');
@@ -105,7 +107,7 @@ describe('decisions on the default policy', () => {
   it('the compiled matcher agrees with covers on the default policy', async () => {
     const policy = await loadPolicyFile('policies/default.yaml');
     const ids = [...policy.extensions.keys()];
-    const ops = ['lease', 'sweep', 'gc', 'get', 'put', 'ask', 'propose', 'fail', 'count', ''];
+    const ops = ['lease', 'sweep', 'gc', 'get', 'put', 'ask', 'propose', 'fail', 'count', 'task', 'run', ''];
     for (const extension of policy.extensions.values()) {
       const matcher = compileGrants(extension.grants);
       for (const action of ['call', 'publish', 'subscribe', 'delegate'] as const) {

@@ -16,13 +16,13 @@ describe('diffPolicies', () => {
   });
 
   it('a removed op narrows the extension and lists the grants', () => {
-    const next = compile(original.replace('ops: [lease, renew, release, status]', 'ops: [lease, release, status]'));
+    const next = compile(original.replace('ops: [lease, claim, renew, release, status]', 'ops: [lease, claim, release, status]'));
     const diff = diffPolicies(base, next);
     expect(diff.changed).toHaveLength(1);
     const change = diff.changed[0]!;
     expect(change).toMatchObject({ id: 'dag', narrowed: true, widened: false, restart: false });
-    expect(change.removed.map((g) => g.ops)).toEqual([['lease', 'renew', 'release', 'status']]);
-    expect(change.added.map((g) => g.ops)).toEqual([['lease', 'release', 'status']]);
+    expect(change.removed.map((g) => g.ops)).toEqual([['lease', 'claim', 'renew', 'release', 'status']]);
+    expect(change.added.map((g) => g.ops)).toEqual([['lease', 'claim', 'release', 'status']]);
   });
 
   it('a new deny narrows; a new allow widens; host changes need a restart', () => {
@@ -37,7 +37,8 @@ describe('diffPolicies', () => {
 
   it('lists added and removed extensions', () => {
     const start = original.indexOf('  relay:\n');
-    const next = compile(`${original.slice(0, start).replace('      - call: relay\n        why: run the relay instrument as a workflow task\n', '').replace('      - delegate: relay\n        why: hand the instrument a token for exactly the artifact keys of its task\n', '')}  mailer:\n    sandbox: worker\n    module: m.js\n    why: sends mail\n`);
+    const withoutRelay = original.slice(0, start).replace('      - delegate: summarize\n        why: hand the instrument a token for exactly the artifact keys of its task\n', '');
+    const next = compile(`${withoutRelay}  mailer:\n    sandbox: worker\n    module: m.js\n    why: sends mail\n`);
     const diff = diffPolicies(base, next);
     expect(diff.added).toEqual(['mailer']);
     expect(diff.removed).toEqual(['relay']);

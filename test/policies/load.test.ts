@@ -51,7 +51,7 @@ describe('loadPolicyFile: valid files', () => {
   it('loads every system extension of the default policy, each rule with a why', async () => {
     const policy = await loadPolicyFile('policies/default.yaml');
     expect([...policy.extensions.keys()].sort()).toEqual(
-      ['arbitration', 'artifacts', 'cheapest', 'dag', 'fastest', 'pool', 'relay', 'stale', 'wordcount'],
+      ['arbitration', 'artifacts', 'cheapest', 'dag', 'fastest', 'operator', 'pool', 'relay', 'stale', 'summarize', 'wordcount'],
     );
     for (const extension of policy.extensions.values()) {
       expect(extension.why.length).toBeGreaterThan(10);

@@ -6,7 +6,7 @@
  * asserts the code the callers see and what the audit file holds afterwards.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,31 @@ import { readAudit, rejection, tempDir } from '../nanokernel/helpers.js';
 import { probeSource, ROOT } from '../sandboxes/worker/helpers.js';
 
 const CHILD = path.join(ROOT, 'test', 'reliability', 'fixtures', 'audit-child.mjs');
+/**
+ * A real disk-full under a running kernel: the descriptor the audit log holds is
+ * closed and /dev/full opened in its place (POSIX gives the lowest free number,
+ * so the same descriptor now refuses every write with ENOSPC).
+ */
+function fillDiskUnder(file: string): void {
+  const fd = readdirSync('/proc/self/fd').map(Number).find((n) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${n}`) === file;
+    } catch {
+      return false;
+    }
+  });
+  if (fd === undefined) throw new Error(`no open descriptor for ${file}`);
+  closeSync(fd);
+  const spare: number[] = [];
+  let opened = openSync('/dev/full', 'w');
+  while (opened < fd) {
+    spare.push(opened);
+    opened = openSync('/dev/full', 'w');
+  }
+  spare.forEach((n) => closeSync(n));
+  if (opened !== fd) throw new Error(`could not put /dev/full at descriptor ${fd}`);
+}
+
 const quiet = pino({ level: 'silent' });
 const faults = { injected: 0, survived: 0 };
 afterAll(() => console.log(`[figure] faults injected: ${faults.injected}, survived (kernel kept its promise): ${faults.survived}`));
@@ -53,13 +78,9 @@ describe('the audit log cannot be written', () => {
     faults.survived += 2;
   });
 
-  // BUG (reported): in batched mode (the default) AuditLog.open (nanokernel/audit-log.ts, `open`) only
-  // queues its `audit.open` record, so Kernel.start resolves on a log that cannot take a single byte
-  // (here /dev/full), although KernelOptions documents "Throws if the audit log cannot be written".
-  // The kernel does fail closed on its first flush (next test), so nothing is granted later, but
-  // the operator's start command reports success. Fix: flush the `audit.open` record synchronously in
-  // `open()` and throw E_DENIED if that write fails, whatever the batching mode.
-  it.fails('at start, batched mode: Kernel.start refuses a disk-full log too (known bug, see report)', async () => {
+  // Whatever the batching mode, the first records are written at open, so a log that cannot take a
+  // byte fails the start (the operator sees it) rather than the first decision.
+  it('at start, batched mode: Kernel.start refuses a disk-full log too', async () => {
     const dir = tempDir('nk-fault-');
     symlinkSync('/dev/full', path.join(dir, 'full.log'));
     const error = await rejection(Kernel.start({ auditFile: path.join(dir, 'full.log'), logger: quiet }));
@@ -69,9 +90,11 @@ describe('the audit log cannot be written', () => {
   it('disk full while running (batched, /dev/full): health() says why and every later decision is refused', async () => {
     faults.injected++;
     const dir = tempDir('nk-fault-');
-    symlinkSync('/dev/full', path.join(dir, 'audit.log'));
-    const kernel = await Kernel.start({ auditFile: path.join(dir, 'audit.log'), logger: quiet });
-    await new Promise((resolve) => setImmediate(resolve)); // the first batch goes out, and fails
+    const auditFile = path.join(dir, 'audit.log');
+    const kernel = await Kernel.start({ auditFile, logger: quiet });
+    fillDiskUnder(auditFile); // from now on the log's descriptor writes to /dev/full
+    await kernel.mintToken('probe', []).catch(() => undefined); // a record goes into the batch...
+    await new Promise((resolve) => setImmediate(resolve)); // ...the batch goes out, and fails
     expect(kernel.health()).toMatchObject({ ok: false, audit: expect.stringContaining('ENOSPC') });
     const refused = await rejection(kernel.mintToken('a', []));
     expect(refused.code).toBe('E_DENIED');

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
+import { textPositions } from '../../../policies/text-positions.js';
 import { buildPlan, type Plan } from './graph.js';
 import { issuesToProblems } from './issues.js';
 import { duplicateKeys, makeLocator } from './positions.js';
@@ -36,10 +37,11 @@ export function parseWorkflow(text: string, file = '(workflow)'): ParsedWorkflow
   if (text.length > MAX_WORKFLOW_CHARS) {
     throw new WorkflowInvalidError([at(1, 1, '(root)', `the workflow is longer than ${MAX_WORKFLOW_CHARS} characters; split it`)]);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: false });
+  // Positions counted from the text: the parser's own counter skips newlines after a syntax error.
+  const linePos = textPositions(text);
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, merge: false });
   const syntax = [...doc.errors, ...doc.warnings].map((error) => {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
+    const { line, col } = linePos(error.pos[0]);
     const what = (error.message.split('\n')[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, '');
     return at(line, col, '(syntax)', `${what} [${error.code}]`);
   });
@@ -47,7 +49,7 @@ export function parseWorkflow(text: string, file = '(workflow)'): ParsedWorkflow
   if (doc.contents === null) throw new WorkflowInvalidError([at(1, 1, '(root)', 'the workflow is empty; start it with "version: 1", "name:" and "nodes:"')]);
 
   const duplicates = duplicateKeys(doc).map(({ path, key, offset }) => {
-    const { line, col } = lineCounter.linePos(offset);
+    const { line, col } = linePos(offset);
     return at(line, col, path.map(String).join('.'), `"${key}" is set twice in this mapping; keep one`);
   });
   if (duplicates.length > 0) throw new WorkflowInvalidError(duplicates);
@@ -58,7 +60,7 @@ export function parseWorkflow(text: string, file = '(workflow)'): ParsedWorkflow
   } catch (cause) {
     throw new WorkflowInvalidError([at(1, 1, '(syntax)', `${(cause as Error).message}; remove the alias loop`)]);
   }
-  const locate = makeLocator(doc, lineCounter);
+  const locate = makeLocator(doc, linePos);
   const result = Workflow.safeParse(raw);
   if (!result.success) {
     const problems = issuesToProblems(result.error.issues, raw, locate, file);

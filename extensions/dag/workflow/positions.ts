@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { LinePos } from '../../../policies/text-positions.js';
 
 /** A 1-based line and column. */
 export interface Position {
@@ -22,10 +23,10 @@ const keyText = (key: unknown): string => (isScalar(key) ? String(key.value) : S
  * enclosing node that does.
  *
  * @example
- * const locate = makeLocator(doc, lineCounter);
+ * const locate = makeLocator(doc, textPositions(text));
  * locate(['nodes', 'count', 'needs', 0]) // { line: 7, col: 14 }
  */
-export function makeLocator(doc: Document, lineCounter: LineCounter): Locate {
+export function makeLocator(doc: Document, linePos: LinePos): Locate {
   return (path, atKey = false) => {
     let node = doc.contents as Node | null;
     if (node === null) return { line: 1, col: 1 };
@@ -44,7 +45,7 @@ export function makeLocator(doc: Document, lineCounter: LineCounter): Locate {
       node = next;
     }
     if (!node.range) return { line: 1, col: 1 };
-    const { line, col } = lineCounter.linePos(node.range[0]);
+    const { line, col } = linePos(node.range[0]);
     return { line, col };
   };
 }

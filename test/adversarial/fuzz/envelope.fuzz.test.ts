@@ -264,15 +264,9 @@ describe('fuzz: the dispatcher through ports', () => {
     expect(trap.seen).toEqual([]);
   });
 
-  // BUG (reported): parseEnvelope (nanokernel/envelope.ts) lets a throw from zod's property reads
-  // escape raw. And Dispatcher.call reads `options.cap` on whatever it is given (nanokernel/dispatcher.ts,
-  // `call(…, options: CallOptions = {})` then `options.cap`), and bodySize walks bodies with plain
-  // property reads (nanokernel/envelope.ts `bodySize`), so a null options object, a throwing getter
-  // or a Proxy trap escapes as a raw TypeError/Error instead of E_BAD_ENVELOPE, and the refusal is
-  // not audited. Port.delegate has the same `options.cap` read on null (nanokernel/port.ts).
-  // A subscribe with a non-string pattern under a subscribe grant throws a raw TypeError from
-  // patternWithin (dispatcher.ts `subscribe` never checks the pattern's type).
-  it.fails('hostile options and bodies in-process are refused with E_BAD_ENVELOPE (known bug, see report)', async () => {
+  // Hostile shapes an in-process caller can hand the kernel: proxies, throwing getters, null or odd
+  // options, a non-string topic pattern. Each must come back as a coded error, never a raw TypeError.
+  it('hostile options and bodies in-process are refused with E_BAD_ENVELOPE', async () => {
     const sender = senders[0]!;
     const hostile: [string, () => Promise<unknown>][] = [
       ['parseEnvelope of a Proxy', async () => parseEnvelope(hostileProxy())],
