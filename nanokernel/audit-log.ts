@@ -259,6 +259,7 @@ const FIELD_ORDER = [
   'trace_id',
   'span_id',
   'envelope_id',
+  'causation_id',
   'token_jti',
   'policy_hash',
   'latency_us',

@@ -49,6 +49,8 @@ export const AuditEntry = z.object({
   trace_id: z.string().optional(),
   span_id: z.string().optional(),
   envelope_id: z.string().optional(),
+  /** The envelope being handled when this request was made (its parent in the trace tree). */
+  causation_id: z.string().optional(),
   token_jti: z.string().optional(),
   policy_hash: z.string().optional(),
   /** Decision latency in microseconds, when measured. */

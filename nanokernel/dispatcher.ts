@@ -194,6 +194,7 @@ export class Dispatcher {
       ...(refusal ? { code: refusal } : {}),
       trace_id: trace,
       envelope_id: envelopeId,
+      ...(parent ? { causation_id: parent.id } : {}),
       token_jti: token.jti,
       latency_us: latencyUs,
     });
@@ -254,7 +255,7 @@ export class Dispatcher {
         delivered++;
       }
     }
-    this.record({ actor: from.name, action: 'publish', verdict: 'allow', target: topic, rule: grant.rule ?? null, trace_id: trace, envelope_id: envelope.id, token_jti: token.jti, detail: { delivered } });
+    this.record({ actor: from.name, action: 'publish', verdict: 'allow', target: topic, rule: grant.rule ?? null, trace_id: trace, envelope_id: envelope.id, ...(parent ? { causation_id: parent.id } : {}), token_jti: token.jti, detail: { delivered } });
     return delivered;
   }
 

@@ -155,7 +155,7 @@ export class Kernel {
    * Register an endpoint under `name`. The token must have been issued to `name`
    * by this kernel; the returned port sends with it, stamped as `name`.
    */
-  async register(name: string, token: string, handler: Handler, options: EndpointOptions = {}): Promise<Port> {
+  async register(name: string, token: string, handler: Handler, options: EndpointOptions = {}, startDetail?: Readonly<Record<string, unknown>>): Promise<Port> {
     const id = ExtensionId.safeParse(name);
     if (!id.success) throw new KernelError('E_BAD_ENVELOPE', `"${name}" is not a valid extension id: ${id.error.issues[0]?.message ?? ''}`, { facts: { name } });
     if (this.#stopping) throw new KernelError('E_NO_TARGET', 'the kernel is shutting down', { facts: { name } });
@@ -166,7 +166,7 @@ export class Kernel {
     }
     const endpoint = new EndpointState(name, verified, handler, { ...this.#defaults, ...options }, this.#clock());
     this.#dispatcher.register(endpoint);
-    this.record({ actor: 'kernel', action: 'endpoint.start', verdict: 'info', target: name, token_jti: verified.jti });
+    this.record({ actor: 'kernel', action: 'endpoint.start', verdict: 'info', target: name, token_jti: verified.jti, ...(startDetail ? { detail: { ...startDetail } } : {}) });
     return new Port(endpoint, this.#dispatcher, this.#tokens, this.logger);
   }
 

@@ -56,7 +56,8 @@ export class Port implements ExtensionPort {
     const { token } = await this.#dispatcher.authorize(endpoint, 'delegate', to, '', '', cap, endpoint.current?.trace_id);
     try {
       const minted = await this.#tokens.delegate(token, grants, ttlSeconds, to);
-      this.#dispatcher.record({ actor: endpoint.name, action: 'delegate', verdict: 'allow', target: to, token_jti: minted.verified.jti, detail: { parent_jti: token.jti, depth: minted.verified.depth, grants: minted.verified.grants.length, ttl_s: Math.round((minted.verified.expiresAtMs - minted.verified.issuedAtMs) / 1000) } });
+      const parent = endpoint.current;
+      this.#dispatcher.record({ actor: endpoint.name, action: 'delegate', verdict: 'allow', target: to, ...(parent ? { trace_id: parent.trace_id, causation_id: parent.id } : {}), token_jti: minted.verified.jti, detail: { parent_jti: token.jti, depth: minted.verified.depth, grants: minted.verified.grants.length, ttl_s: Math.round((minted.verified.expiresAtMs - minted.verified.issuedAtMs) / 1000) } });
       return minted.token;
     } catch (error) {
       const code = error instanceof KernelError ? error.code : 'E_NOT_SUBSET';

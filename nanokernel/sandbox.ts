@@ -57,6 +57,8 @@ export interface SandboxLimits {
 export interface Sandbox {
   readonly kind: 'wasm' | 'worker' | 'inprocess';
   readonly id: string;
+  /** sha256 of the code it runs (the Wasm file, the extension's script), recorded at start. */
+  readonly moduleSha256?: string;
   start(port: ExtensionPort): Promise<void>;
   deliver(envelope: Envelope, timeoutMs: number): Promise<unknown>;
   ping(timeoutMs: number): Promise<void>;

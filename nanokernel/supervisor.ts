@@ -83,7 +83,10 @@ export class Supervised {
   /** Register the endpoint and start the sandbox. Throws if the first start fails. */
   async attach(token: string, options: EndpointOptions): Promise<void> {
     this.#limitMs = options.timeoutMs ?? this.#limitMs;
-    this.#port = await this.#kernel.register(this.id, token, (envelope) => this.#deliver(envelope), options);
+    this.#port = await this.#kernel.register(this.id, token, (envelope) => this.#deliver(envelope), options, {
+      sandbox: this.sandbox.kind,
+      ...(this.sandbox.moduleSha256 ? { sha256: this.sandbox.moduleSha256 } : {}),
+    });
     try {
       await this.sandbox.start(this.#port);
     } catch (error) {

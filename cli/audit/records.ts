@@ -26,6 +26,9 @@ export interface LoggedRecord {
   readonly code?: string;
   readonly trace_id?: string;
   readonly envelope_id?: string;
+  readonly span_id?: string;
+  /** The envelope being handled when this request was made (its parent in the trace tree). */
+  readonly causation_id?: string;
   readonly token_jti?: string;
   readonly policy_hash?: string;
   readonly latency_us?: number;

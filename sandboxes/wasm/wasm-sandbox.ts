@@ -56,6 +56,11 @@ export class WasmSandbox implements Sandbox {
     this.#config = configFromData(options.id, options.data);
   }
 
+  /** The sha256 the policy pins; `start` refuses a file with any other. */
+  get moduleSha256(): string {
+    return this.#options.sha256;
+  }
+
   /** The loaded plugin (hash, declared permissions), once started. */
   get plugin(): LoadedPlugin | null {
     return this.#plugin;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { HostGrants, type FileGrant } from '../../capabilities/index.js';
@@ -72,6 +73,8 @@ export class WorkerSandbox implements Sandbox {
   readonly kind = 'worker' as const;
   readonly id: string;
   readonly grants: HostGrants;
+  /** sha256 of the extension's source text, as loaded. */
+  readonly moduleSha256: string;
   readonly #options: WorkerSandboxOptions;
   #state: State = 'idle';
   #thread: WorkerThread | undefined;
@@ -83,6 +86,7 @@ export class WorkerSandbox implements Sandbox {
   constructor(options: WorkerSandboxOptions) {
     this.id = options.id;
     this.#options = options;
+    this.moduleSha256 = createHash('sha256').update(String(options.source)).digest('hex');
     const parsed = HostGrants.safeParse(options.hostGrants ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

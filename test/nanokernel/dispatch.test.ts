@@ -122,6 +122,8 @@ describe('dispatch', () => {
     expect(seen[1]!.trace_id).toBe(seen[0]!.trace_id);
     expect(seen[1]!.causation_id).toBe(seen[0]!.id);
     await kernel.shutdown();
+    const inner = readAudit(kernel.audit.file).find((r) => r.actor === 'middle' && r.action === 'call')!;
+    expect(inner).toMatchObject({ trace_id: seen[0]!.trace_id, causation_id: seen[0]!.id, envelope_id: seen[1]!.id });
   });
 
   it('delivers 100,000 messages from 10 senders complete and in per-sender order', async () => {

@@ -34,8 +34,10 @@ describe('supervisor', () => {
     expect(crash.code).toBe('E_TARGET_CRASHED');
     expect(await client.call('trap', 'ok', '', null)).toBe('alive');
     await kernel.shutdown();
-    const actions = readAudit(kernel.audit.file).filter((r) => r.target === 'trap').map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['endpoint.start', 'endpoint.crash', 'endpoint.restart']));
+    const records = readAudit(kernel.audit.file).filter((r) => r.target === 'trap');
+    expect(records.map((r) => r.action)).toEqual(expect.arrayContaining(['endpoint.start', 'endpoint.crash', 'endpoint.restart']));
+    const wasmPath = path.join(ROOT, 'dist', 'plugins', 'trap.wasm');
+    expect(records.find((r) => r.action === 'endpoint.start')!.detail).toEqual({ sandbox: 'wasm', sha256: createHash('sha256').update(readFileSync(wasmPath)).digest('hex') });
   });
 
   it('opens the circuit on a crash loop, fails fast with a clear code, and recovers when fixed', async () => {

@@ -37,7 +37,7 @@ export function traceTree(records: readonly LoggedRecord[], trace: string): Trac
   let linked = false;
   for (const record of members) {
     const node: TraceNode = { record, children: [] };
-    const cause = (record as unknown as { causation_id?: unknown }).causation_id;
+    const cause = record.causation_id;
     const parent = typeof cause === 'string' ? byEnvelope.get(cause) : undefined;
     if (parent) {
       parent.children.push(node);

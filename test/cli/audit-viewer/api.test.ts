@@ -128,13 +128,15 @@ describe('record joins', () => {
 });
 
 describe('views', () => {
-  it('shows a run as the records of its trace, in seq order', async () => {
+  it('shows a run as a tree: a call made while handling another nests under it', async () => {
     const records = await allRecords(log.auditFile);
     const first = records.find((r) => r.action === 'call' && r.op === 'greet')!;
     const tree = (await get(viewer, `/api/traces/${first.trace_id}`)).json();
     expect(tree.records).toBe(2);
-    expect(tree.linked).toBe(false);
-    expect(tree.roots.map((n: { record: { actor: string; target: string } }) => `${n.record.actor}>${n.record.target}`)).toEqual(['operator>greeter', 'greeter>uppercase']);
+    expect(tree.linked).toBe(true);
+    type Node = { record: { actor: string; target: string }; children: Node[] };
+    const describe = (n: Node): string => `${n.record.actor}>${n.record.target}${n.children.length ? `(${n.children.map(describe).join(',')})` : ''}`;
+    expect(tree.roots.map(describe)).toEqual(['operator>greeter(greeter>uppercase)']);
     expect((await get(viewer, '/api/traces/nope')).status).toBe(404);
   });
 
