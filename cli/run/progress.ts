@@ -7,7 +7,8 @@
  */
 import { paint, type Io } from '../output.js';
 
-const FINAL = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
+/** States a node does not leave; `fallback` means its fallback node took over (and is counted itself). */
+const FINAL = new Set(['succeeded', 'failed', 'skipped', 'cancelled', 'fallback']);
 
 export class Progress {
   readonly #io: Io;

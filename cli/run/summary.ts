@@ -35,6 +35,16 @@ export async function denialsSince(auditFile: string, fromSeq: number): Promise<
     }));
 }
 
+/** One line for a stale sweep report (or the error that prevented it). */
+function describeSweep(sweep: Record<string, unknown>): string {
+  if (typeof sweep.error === 'string') return `  not run: ${sweep.error}`;
+  const part = (name: string, fields: string[]): string => {
+    const value = sweep[name] as Record<string, unknown> | null | undefined;
+    return value ? `${name} ${fields.map((f) => `${f} ${String(value[f] ?? 0)}`).join(', ')}` : `${name} unavailable`;
+  };
+  return `  ${[part('leases', ['expired', 'abandoned']), part('runs', ['checked', 'stuck', 'failed']), part('blobs', ['deleted', 'freedBytes'])].join('; ')}`;
+}
+
 export function printSummary(io: Io, summary: RunSummary): void {
   if (io.json) {
     io.out(JSON.stringify(summary));
@@ -61,7 +71,7 @@ export function printSummary(io: Io, summary: RunSummary): void {
     ...(summary.denials.length ? summary.denials.map((d) => `  ${paint(io, 'red', d.code)} ${d.actor} ${d.request}: ${d.reason} (audit #${d.seq})`) : ['  none']),
     '',
     paint(io, 'bold', 'stale sweep'),
-    ...(summary.sweeps.length ? summary.sweeps.map((s) => `  ${JSON.stringify(s)}`) : ['  none']),
+    ...(summary.sweeps.length ? summary.sweeps.map(describeSweep) : ['  none']),
     '',
     `audit log: ${summary.auditFile} (${summary.auditRecords} records, hash-chained)`,
     `inspect it: nanokernel audit query ${summary.auditFile} --verdict deny`,
