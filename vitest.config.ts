@@ -9,7 +9,8 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['capabilities/**/*.ts', 'nanokernel/**/*.ts', 'policies/**/*.ts', 'sandboxes/**/*.ts', 'extensions/**/*.ts'],
-      exclude: ['**/assembly/**'],
+      exclude: ['**/assembly/**', 'test/**', 'dist/**'],
+      reporter: ['text-summary', 'json-summary'],
       thresholds: {
         'capabilities/**/*.ts': { lines: 85 },
         'nanokernel/**/*.ts': { lines: 85 },
