@@ -23,5 +23,6 @@ export type { AuditVerification } from './audit-verify.js';
 export type { DenialExplainer, RequestFacts } from './denial.js';
 export type { Sandbox, ExtensionPort, CallOptions, LogLevel, SandboxLimits } from './sandbox.js';
 export { handling } from './trace.js';
+export { RateLimit } from './rate-limit.js';
 export { Supervised, DEFAULT_RESTART_POLICY } from './supervisor.js';
 export type { RestartPolicy, SupervisedState } from './supervisor.js';

@@ -14,7 +14,7 @@ import type { ExtensionPort } from '../../nanokernel/sandbox.js';
 import { fetchForPlugin } from './http-bridge.js';
 import type { WasmLimits } from './limits.js';
 import type { HostFunction, HostResponse } from './protocol.js';
-import { HostCallLimit } from './rate-limit.js';
+import { RateLimit } from '../../nanokernel/rate-limit.js';
 
 const Name = z.string().min(1).max(512);
 const Requests = {
@@ -62,7 +62,7 @@ export type HostBridge = (fn: HostFunction, request: unknown, scope: HostCallSco
  * failure is a `HostResponse` carrying a coded error.
  */
 export function createHostBridge(port: ExtensionPort, limits: WasmLimits): HostBridge {
-  const limit = new HostCallLimit(limits.maxCallsPerSecond);
+  const limit = new RateLimit(limits.maxCallsPerSecond, performance.now());
   return async (fn, request, scope) => {
     try {
       if (!scope) throw new KernelError('E_DENIED', `${fn} was called outside a delivery`, { hint: 'make host calls from handle(), not from start-up code' });
@@ -75,7 +75,7 @@ export function createHostBridge(port: ExtensionPort, limits: WasmLimits): HostB
           hint: 'see docs/plugin-abi.md for the request shapes ("from" is never accepted: the kernel stamps it)',
         });
       }
-      if (!limit.take()) {
+      if (!limit.take(performance.now())) {
         throw new KernelError('E_OVERLOADED', `${port.id} exceeded ${limits.maxCallsPerSecond} host calls per second`, {
           facts: { fn, limit: limits.maxCallsPerSecond },
           hint: 'slow down and retry, or raise host.maxCallsPerSecond in the policy',

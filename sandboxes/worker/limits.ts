@@ -6,6 +6,7 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { HostGrants } from '../../capabilities/index.js';
+import { RateLimit } from '../../nanokernel/rate-limit.js';
 import { KernelError } from '../../nanokernel/errors.js';
 
 /** Stack size of a sandbox thread, in MB: deep enough for zod, small enough to fail fast. */
@@ -32,26 +33,18 @@ export function resourceLimitsFor(grants: Pick<HostGrants, 'memoryMb'>): Resourc
  */
 export class RateLimiter {
   readonly #id: string;
-  readonly #perSecond: number;
-  #tokens: number;
-  #last = performance.now();
+  readonly #bucket: RateLimit;
 
   constructor(id: string, perSecond: number) {
     this.#id = id;
-    this.#perSecond = perSecond;
-    this.#tokens = perSecond;
+    this.#bucket = new RateLimit(perSecond, performance.now());
   }
 
   take(what: string): void {
-    const now = performance.now();
-    this.#tokens = Math.min(this.#perSecond, this.#tokens + ((now - this.#last) * this.#perSecond) / 1000);
-    this.#last = now;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return;
-    }
-    throw new KernelError('E_OVERLOADED', `extension "${this.#id}" made more than ${this.#perSecond} kernel calls in a second (${what} refused)`, {
-      facts: { extension: this.#id, maxCallsPerSecond: this.#perSecond, action: what },
+    if (this.#bucket.take(performance.now())) return;
+    const perSecond = this.#bucket.perSecond;
+    throw new KernelError('E_OVERLOADED', `extension "${this.#id}" made more than ${perSecond} kernel calls in a second (${what} refused)`, {
+      facts: { extension: this.#id, maxCallsPerSecond: perSecond, action: what },
       hint: 'slow down (batch work into fewer calls) or raise host.maxCallsPerSecond in the policy',
     });
   }

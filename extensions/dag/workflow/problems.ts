@@ -6,6 +6,7 @@
  * @module
  */
 import { KernelError } from '../../sdk/worker/index.js';
+import { closest as nearest } from '../../../policies/diagnostics.js';
 
 /** One thing wrong with a workflow, at a 1-based line and column. */
 export interface WorkflowProblem {
@@ -52,51 +53,9 @@ export class WorkflowInvalidError extends KernelError {
   }
 }
 
-/** Quote a value for a message, shortened. */
-export function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
-}
+export { formatPath, show } from '../../../policies/diagnostics.js';
 
-/** Render a document path: `nodes.count.inputs.text`, `nodes.a.needs[1]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
-}
-
-/** The closest candidate within `maxDistance` edits (fewer for short words), for "did you mean". */
-export function closest(word: string, candidates: readonly string[], maxDistance = Math.min(2, Math.floor(word.length / 3))): string | undefined {
-  let best: string | undefined;
-  let bestDistance = maxDistance + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 4;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+/** The closest candidate, allowing fewer edits for short words (node ids are short). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  return nearest(word, candidates, Math.min(2, Math.floor(word.length / 3)));
 }
