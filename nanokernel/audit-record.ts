@@ -29,6 +29,8 @@ export const AuditAction = z.enum([
   'audit.recovered',
   'kernel.start',
   'kernel.stop',
+  'peer.trust',
+  'peer.distrust',
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

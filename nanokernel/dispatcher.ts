@@ -219,7 +219,7 @@ export class Dispatcher {
       span_id: this.#o.ids.next(),
       causation_id: parent?.id,
       deadline: now + timeoutMs,
-      cap: options.cap,
+      cap: target!.forwardsTokens ? (options.cap ?? from.tokenText) : options.cap,
       body,
     };
     return new Promise((resolve, reject) => {
@@ -251,7 +251,8 @@ export class Dispatcher {
           this.#deadLetter(envelope, 'E_OVERLOADED', subscriber.name);
           continue;
         }
-        this.#enqueue(subscriber, { envelope, resolve: undefined, reject: undefined, timer: undefined, settled: false });
+        const forwarded = subscriber.forwardsTokens ? { ...envelope, cap: from.tokenText } : envelope;
+        this.#enqueue(subscriber, { envelope: forwarded, resolve: undefined, reject: undefined, timer: undefined, settled: false });
         delivered++;
       }
     }

@@ -37,6 +37,13 @@ export interface EndpointOptions {
 export class EndpointState {
   readonly name: string;
   token: VerifiedToken;
+  /** The token as presented at registration (for forwarding proxies only; never logged). */
+  tokenText = '';
+  /**
+   * A proxy for an extension on another kernel: its deliveries carry the sender's
+   * token in `cap`, so the other kernel can decide on it. Set only by `Kernel.registerRemoteProxy`.
+   */
+  forwardsTokens = false;
   readonly handler: Handler;
   readonly mailbox = new Queue<Delivery>();
   readonly capacity: number;

@@ -15,6 +15,8 @@ export { KernelError, ERROR_CODES, fromWire, isErrorCode, isKernelError } from '
 export type { ErrorCode, ErrorFacts, WireError } from './errors.js';
 export { KeyRing } from './keys.js';
 export { TokenService } from './tokens.js';
+export { ForeignIssuers } from './foreign.js';
+export type { ForeignTrust } from './foreign.js';
 export type { VerifiedToken } from './token-claims.js';
 export { AuditLog } from './audit-log.js';
 export { AuditRecord, AuditEntry, AuditAction, redact, GENESIS_HASH } from './audit-record.js';

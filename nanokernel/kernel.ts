@@ -16,6 +16,8 @@ import { Dispatcher, type DeadLetter } from './dispatcher.js';
 import { EndpointState, type EndpointOptions, type Handler } from './endpoint.js';
 import { ExtensionId, IdSource } from './envelope.js';
 import { KernelError } from './errors.js';
+import { ForeignCalls } from './foreign-calls.js';
+import { ForeignIssuers, signRevocationList, type ForeignTrust } from './foreign.js';
 import { KeyRing } from './keys.js';
 import { Port } from './port.js';
 import type { Sandbox } from './sandbox.js';
@@ -75,9 +77,14 @@ export class Kernel {
   #policyHash: string | undefined;
   #stopping = false;
   readonly #supervised = new Map<string, Supervised>();
+  readonly #audience: string;
+  readonly #foreign: ForeignIssuers;
+  readonly #foreignCalls: ForeignCalls;
+  readonly #revocationListeners = new Set<(jti: string) => void>();
 
   private constructor(id: string, keys: KeyRing, tokens: TokenService, audit: AuditLog, options: KernelOptions) {
     this.id = id;
+    this.#audience = options.audience ?? 'nanokernel';
     this.#keys = keys;
     this.#tokens = tokens;
     this.audit = audit;
@@ -93,6 +100,8 @@ export class Kernel {
       policyHash: () => this.#policyHash,
       ...(options.unsafeLearnMode?.length ? { unsafeLearnMode: new Set(options.unsafeLearnMode) } : {}),
     });
+    this.#foreign = new ForeignIssuers(this.#audience, this.#clock);
+    this.#foreignCalls = new ForeignCalls({ dispatcher: this.#dispatcher, issuers: this.#foreign, defaults: this.#defaults, clock: this.#clock });
     if (options.unsafeLearnMode?.length) {
       this.logger.warn({ extensions: options.unsafeLearnMode }, 'LEARNING MODE: denials of these extensions are recorded and let through');
     }
@@ -149,6 +158,53 @@ export class Kernel {
   revokeToken(jti: string, reason: string): void {
     this.#tokens.revoke(jti);
     this.record({ actor: 'kernel', action: 'revoke', verdict: 'info', token_jti: jti, detail: { reason } });
+    for (const listener of this.#revocationListeners) listener(jti);
+  }
+
+  /** Be told of every revocation (to publish it to peer kernels). Returns the unsubscribe function. */
+  onRevoke(listener: (jti: string) => void): () => void {
+    this.#revocationListeners.add(listener);
+    return () => this.#revocationListeners.delete(listener);
+  }
+
+  /** This kernel's live revocations, signed with its key, for peer kernels to apply. */
+  signRevocationList(): Promise<string> {
+    return signRevocationList(this.#keys, this.id, this.#audience, this.#tokens.revocations(), this.#clock());
+  }
+
+  /**
+   * Honour tokens issued by kernel `id`, verified against its pinned public keys,
+   * for at most `trust.grants`, while its revocation lists are fresh. Recorded.
+   */
+  trustForeignKernel(id: string, trust: ForeignTrust): void {
+    this.#foreign.trust(id, trust);
+    this.record({ actor: 'kernel', action: 'peer.trust', verdict: 'info', target: id, detail: { kids: trust.jwks.keys.map((key) => key.kid ?? null), grants: trust.grants.length, grace_ms: trust.graceMs } });
+  }
+
+  /** Stop honouring kernel `id`'s tokens. Recorded. */
+  distrustForeignKernel(id: string, reason: string): void {
+    this.#foreign.distrust(id);
+    this.record({ actor: 'kernel', action: 'peer.distrust', verdict: 'info', target: id, detail: { reason } });
+  }
+
+  /** Apply a revocation list signed by a trusted kernel; each newly revoked token is recorded. Returns how many were new. */
+  async applyForeignRevocations(list: string): Promise<number> {
+    const { issuer, added } = await this.#foreign.applyRevocations(list);
+    for (const jti of added) this.record({ actor: 'kernel', action: 'revoke', verdict: 'info', token_jti: jti, detail: { issuer, reason: `revoked by kernel ${issuer}` } });
+    return added.length;
+  }
+
+  /**
+   * Decide and deliver a call or event that arrived from another kernel, on the
+   * authority of the sender's token (`cap`) and this kernel's grants for its issuer.
+   */
+  acceptForeign(envelope: unknown): Promise<unknown> {
+    return this.#foreignCalls.accept(envelope);
+  }
+
+  /** Signatures of foreign tokens checked so far (cache misses). */
+  get foreignSignatureChecks(): number {
+    return this.#foreign.signatureChecks;
   }
 
   /**
@@ -165,9 +221,23 @@ export class Kernel {
       throw new KernelError('E_BAD_ENVELOPE', `an extension named "${name}" is already registered`, { facts: { name }, hint: 'stop it first, or pick another id' });
     }
     const endpoint = new EndpointState(name, verified, handler, { ...this.#defaults, ...options }, this.#clock());
+    endpoint.tokenText = token;
     this.#dispatcher.register(endpoint);
     this.record({ actor: 'kernel', action: 'endpoint.start', verdict: 'info', target: name, token_jti: verified.jti, ...(startDetail ? { detail: { ...startDetail } } : {}) });
     return new Port(endpoint, this.#dispatcher, this.#tokens, this.logger);
+  }
+
+  /**
+   * Register a proxy for extension `name` of another kernel. Local senders' grants
+   * apply to it as to any extension; its handler forwards each envelope and
+   * **receives the sender's token in `cap`** (the other kernel decides on it):
+   * give it only to the trusted federation link, never to an extension. `grants`
+   * are the proxy's own (e.g. subscribing to topics it forwards); default none.
+   */
+  async registerRemoteProxy(name: string, handler: Handler, options: EndpointOptions = {}, grants: readonly unknown[] = []): Promise<Port> {
+    const port = await this.register(name, await this.mintToken(name, grants), handler, options, { remote: true });
+    this.#dispatcher.endpoints.get(name)!.forwardsTokens = true;
+    return port;
   }
 
   /**
@@ -191,6 +261,7 @@ export class Kernel {
     const verified = await this.#tokens.verify(token, name);
     const old = endpoint.token;
     endpoint.token = verified;
+    endpoint.tokenText = token;
     if (revokeOld) this.revokeToken(old.jti, reason);
     else this.record({ actor: 'kernel', action: 'mint', verdict: 'info', target: name, token_jti: verified.jti, detail: { replaces: old.jti, reason } });
   }

@@ -33,7 +33,7 @@ export interface Minted {
 const CLOCK_SKEW_SECONDS = 5;
 
 /** Turn a jose failure into our code, with a reason a user can act on. */
-function refuse(cause: unknown): KernelError {
+export function refuse(cause: unknown): KernelError {
   if (cause instanceof KernelError) return cause;
   if (cause instanceof joseErrors.JWTExpired) {
     return new KernelError('E_TOKEN_EXPIRED', 'the token has expired', { cause, hint: 'restart the extension or delegate a fresh token' });
@@ -187,6 +187,12 @@ export class TokenService {
 
   isRevoked(jti: string): boolean {
     return this.#revoked.has(jti);
+  }
+
+  /** Live revocations as `[jti, revoked-until epoch ms]`, for publishing to peer kernels. */
+  revocations(): [string, number][] {
+    const now = this.#clock();
+    return [...this.#revoked].filter(([, until]) => until > now);
   }
 
   async #sign(subject: string, grants: readonly Grant[], ttlSeconds: number, parent: VerifiedToken | undefined): Promise<Minted> {

@@ -91,7 +91,9 @@ export function semanticProblems(policy: PolicyFile, source: PolicySource): Poli
     const { line, col } = source.position(path);
     problems.push({ file: source.file, line, col, path: formatPath(path), message });
   };
-  const ids = Object.keys(policy.extensions);
+  const local = Object.keys(policy.extensions);
+  const ids = [...local, ...Object.values(policy.peers ?? {}).flatMap((peer) => peer.extensions)];
+  peerProblems(policy, local, add);
   for (const [id, extension] of Object.entries(policy.extensions)) {
     const base = ['extensions', id];
     if (extension.sandbox === 'host') {
@@ -117,10 +119,38 @@ export function semanticProblems(policy: PolicyFile, source: PolicySource): Poli
         add(
           [...base, effect, index, named.action],
           `${named.action} target "${named.target}" is not an extension of this policy; ` +
-            (guess ? `did you mean "${guess}"?` : `define it under "extensions:" or use one of: ${ids.join(', ')}`),
+            (guess ? `did you mean "${guess}"?` : `define it under "extensions:" (or a peer's "extensions:") or use one of: ${ids.join(', ')}`),
         );
       });
     }
   }
   return problems;
+}
+
+/**
+ * Peers: a remote extension may not shadow a local one or be offered by two peers;
+ * peer rules may only call or publish (a remote principal neither subscribes nor
+ * delegates here), and a literal call target must be a local extension.
+ */
+function peerProblems(policy: PolicyFile, local: readonly string[], add: (path: PropertyKey[], message: string) => void): void {
+  const offeredBy = new Map<string, string>();
+  for (const [peerId, peer] of Object.entries(policy.peers ?? {})) {
+    peer.extensions.forEach((name, index) => {
+      const path = ['peers', peerId, 'extensions', index];
+      if (local.includes(name)) add(path, `"${name}" is an extension of this policy; a peer's extension cannot share its id (rename one)`);
+      else if (offeredBy.has(name)) add(path, `"${name}" is already reached through peer "${offeredBy.get(name)}"; an extension id names one target`);
+      else offeredBy.set(name, peerId);
+    });
+    for (const effect of ['allow', 'deny'] as const) {
+      peer[effect].forEach((rule, index) => {
+        const path = ['peers', peerId, effect, index];
+        if ('subscribe' in rule || 'delegate' in rule) {
+          add([...path, 'subscribe' in rule ? 'subscribe' : 'delegate'], 'a peer\'s rules may only "call" or "publish": remote extensions receive events through the peer\'s own policy and cannot delegate here');
+        } else if ('call' in rule && !isPrefixPattern(rule.call) && !local.includes(rule.call)) {
+          const guess = closest(rule.call, local);
+          add([...path, 'call'], `call target "${rule.call}" is not an extension of this policy; ${guess ? `did you mean "${guess}"?` : 'a peer may only call extensions that run here'}`);
+        }
+      });
+    }
+  }
 }

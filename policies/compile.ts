@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { Grant, HostGrants, NO_HOST_GRANTS, type Action } from '../capabilities/index.js';
 import { contentHash } from './canonical.js';
-import { POLICY_VERSION, type ExtensionData, type PolicyFile, type Rule } from './schema.js';
+import { POLICY_VERSION, type ExtensionData, type Peer, type PolicyFile, type Rule } from './schema.js';
 import type { PolicySource } from './source.js';
 
 /** Where one allow or deny entry is, and what it says. */
@@ -41,6 +41,22 @@ export interface CompiledExtension {
   readonly data: Readonly<ExtensionData>;
 }
 
+/** A peer kernel, ready to trust: where its keys are, and its grants here. */
+export interface CompiledPeer {
+  /** The peer's kernel id: the issuer of its tokens. */
+  readonly id: string;
+  /** An absolute JWKS file path, or the JWKS itself. */
+  readonly jwks: string | { readonly keys: readonly Readonly<Record<string, unknown>>[] };
+  readonly why: string;
+  /** The peer's extensions reachable from here (proxied under their own ids). */
+  readonly extensions: readonly string[];
+  /** Local topics forwarded to the peer. */
+  readonly topics: readonly string[];
+  /** What the peer's extensions may ask of this kernel, allows then denies. */
+  readonly grants: readonly Grant[];
+  readonly revocationGraceMs: number;
+}
+
 /** A policy the kernel can enforce. */
 export interface CompiledPolicy {
   /** The file name as given to the loader. */
@@ -56,6 +72,8 @@ export interface CompiledPolicy {
   readonly extensions: ReadonlyMap<string, CompiledExtension>;
   /** Every allow and deny entry, by rule id. */
   readonly rules: ReadonlyMap<string, RuleInfo>;
+  /** Peer kernels by id, in file order (empty without `peers:`). */
+  readonly peers: ReadonlyMap<string, CompiledPeer>;
 }
 
 function ruleToGrant(rule: Rule, effect: 'allow' | 'deny', ruleId: string): Grant {
@@ -121,9 +139,34 @@ export function compilePolicy(policy: PolicyFile, source: PolicySource): Compile
       data: deepFreeze(structuredClone(spec.data ?? {})),
     }));
   }
+  const peers = compilePeers(policy.peers ?? {}, source);
   const content = [...extensions.values()]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((extension) => ({ ...extension, grants: extension.grants.map(grantContent) }));
-  const hash = contentHash({ version: policy.version, extensions: content });
-  return Object.freeze({ file: source.file, version: policy.version, hash, extensions, rules });
+  const peerContent = [...peers.values()].map((peer) => ({ ...peer, grants: peer.grants.map(grantContent) }));
+  const hash = contentHash({ version: policy.version, extensions: content, ...(peers.size > 0 ? { peers: peerContent } : {}) });
+  return Object.freeze({ file: source.file, version: policy.version, hash, extensions, rules, peers });
+}
+
+function compilePeers(peers: Readonly<Record<string, Peer>>, source: PolicySource): Map<string, CompiledPeer> {
+  const compiled = new Map<string, CompiledPeer>();
+  for (const [id, spec] of Object.entries(peers)) {
+    const grants: Grant[] = [];
+    for (const effect of ['allow', 'deny'] as const) {
+      spec[effect].forEach((rule, index) => {
+        const { line, col } = source.position(['peers', id, effect, index]);
+        grants.push(ruleToGrant(rule, effect, `${source.file}:${line}:${col}`));
+      });
+    }
+    compiled.set(id, deepFreeze({
+      id,
+      jwks: typeof spec.jwks === 'string' ? resolve(source.baseDir, spec.jwks) : structuredClone(spec.jwks),
+      why: spec.why,
+      extensions: [...spec.extensions],
+      topics: [...spec.topics],
+      grants,
+      revocationGraceMs: spec.revocationGraceMs,
+    }));
+  }
+  return compiled;
 }

@@ -5,11 +5,11 @@
  *
  * @module
  */
-export { EXTENSION_ID, Extension, ExtensionData, ExtensionId, POLICY_VERSION, PolicyFile, RULE_ACTIONS, Rule } from './schema.js';
+export { EXTENSION_ID, Extension, ExtensionData, ExtensionId, Peer, POLICY_VERSION, PolicyFile, RULE_ACTIONS, Rule } from './schema.js';
 export { MAX_POLICY_BYTES, loadPolicyFile, parsePolicy } from './load.js';
 export type { ParsedPolicy } from './load.js';
 export { compilePolicy } from './compile.js';
-export type { CompiledExtension, CompiledPolicy, RuleInfo } from './compile.js';
+export type { CompiledExtension, CompiledPeer, CompiledPolicy, RuleInfo } from './compile.js';
 export { PolicyInvalidError, formatProblem } from './problems.js';
 export type { PolicyProblem } from './problems.js';
 export type { PolicySource, Position } from './source.js';

@@ -112,6 +112,45 @@ export const Extension = z
   .strict();
 export type Extension = z.infer<typeof Extension>;
 
+/** A JWKS written inline: the output of `nanokernel keys jwks` on the peer's host. */
+const InlineJwks = z
+  .object({ keys: z.array(z.record(z.string(), z.json())).min(1, { message: 'a JWKS needs at least one key' }) })
+  .strict();
+
+/**
+ * Another kernel this one federates with: its public keys, what its extensions
+ * may ask of ours, and which of its extensions ours may address.
+ *
+ * @example
+ * Peer.parse({ jwks: './kernel-b.jwks.json', why: 'the build farm', extensions: ['compiler'], allow: [{ call: 'reports', ops: ['get'] }] })
+ */
+export const Peer = z
+  .object({
+    jwks: z
+      .union([z.string().min(1).max(1024), InlineJwks])
+      .meta({ description: 'The peer kernel\'s public keys: a JWKS file (relative to this policy file) or the JWKS inline. Its tokens verify only against these.' }),
+    why: Why.meta({ description: 'Why this kernel trusts that one.' }),
+    extensions: z
+      .array(ExtensionId)
+      .default([])
+      .meta({ description: 'Extensions of the peer that extensions here may call, by id (each becomes a local proxy; grant calls to it as usual).' }),
+    topics: z
+      .array(PolicyPattern)
+      .default([])
+      .meta({ description: 'Local topics whose events are forwarded to the peer (the peer still decides who receives them).' }),
+    allow: z.array(Rule).default([]).meta({ description: 'What the peer\'s extensions may ask of this kernel (call and publish rules). Both this and the caller\'s token must allow.' }),
+    deny: z.array(Rule).default([]).meta({ description: 'Exceptions to allow; a deny always wins.' }),
+    revocationGraceMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(86_400_000)
+      .default(5_000)
+      .meta({ description: 'Refuse the peer\'s tokens once no revocation list from it is newer than this (fail closed). Default 5000.' }),
+  })
+  .strict();
+export type Peer = z.infer<typeof Peer>;
+
 /**
  * A whole policy file.
  *
@@ -124,6 +163,10 @@ export const PolicyFile = z
     extensions: z
       .record(ExtensionId, Extension)
       .meta({ description: 'Every extension the kernel may start, by id.' }),
+    peers: z
+      .record(ExtensionId, Peer)
+      .optional()
+      .meta({ description: 'Other kernels this one federates with over NATS, by kernel id (see docs/federation.md).' }),
   })
   .strict()
   .meta({ title: 'nanokernel policy', description: 'Which extensions run, in which sandbox, allowed to do what.' });

@@ -35,7 +35,8 @@ export interface LoggedRecord {
   readonly detail?: Record<string, unknown>;
 }
 
-function assertReadable(file: string): void {
+/** Throw `E_NO_TARGET` with a hint when there is no log at `file`. */
+export function assertReadable(file: string): void {
   if (!existsSync(file)) {
     throw new KernelError('E_NO_TARGET', `no audit log at ${file}`, { facts: { file }, hint: 'pass the path printed by "nanokernel run" (default .nanokernel/audit.log)' });
   }

@@ -6,16 +6,16 @@
 import { watch } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { verifyAuditLog } from '../../nanokernel/index.js';
-import { duration, flag, need, parse, str } from '../args.js';
+import { duration, flag, need, parse, str, subcommand } from '../args.js';
 import { auditStats } from '../audit/stats.js';
 import { AuditFilter, describeRecord, matches } from '../audit/query.js';
-import { readRecords, type LoggedRecord } from '../audit/records.js';
-import { EXIT_FAILED, EXIT_OK, UsageError, emit, paint, table, type Io } from '../output.js';
+import { assertReadable, readRecords, type LoggedRecord } from '../audit/records.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, emit, paint, table, type Io } from '../output.js';
 
 export const AUDIT_USAGE = `nanokernel audit <verify|query|tail|stats|serve> <log> [options]
 
   verify <log>                 check the hash chain; prints the first broken line (exit 1)
-  query <log> [--ext id] [--verdict allow|deny|info] [--op name] [--action call]
+  query <log> [<log>…] [--ext id] [--verdict allow|deny|info] [--op name] [--action call]
               [--trace id] [--since 10m] [--text word]
   tail <log> [-f] [--ext id] [--verdict deny] [-n 20]
   stats <log>                  decisions per extension, top denials, decision latency
@@ -26,6 +26,7 @@ export const AUDIT_USAGE = `nanokernel audit <verify|query|tail|stats|serve> <lo
 examples:
   nanokernel audit verify .nanokernel/audit.log
   nanokernel audit query .nanokernel/audit.log --verdict deny --since 10m
+  nanokernel audit query a/audit.log b/audit.log --trace <id>   (federated kernels, merged by time)
   nanokernel audit tail .nanokernel/audit.log -f
   nanokernel audit stats .nanokernel/audit.log --json
   nanokernel audit serve .nanokernel/audit.log --policy policies/default.yaml`;
@@ -67,6 +68,7 @@ function line(io: Io, record: LoggedRecord): string {
 }
 
 async function verify(io: Io, file: string): Promise<number> {
+  assertReadable(file);
   const result = await verifyAuditLog(file);
   emit(io, { file, ...result }, (r) =>
     r.ok
@@ -76,15 +78,16 @@ async function verify(io: Io, file: string): Promise<number> {
   return result.ok ? EXIT_OK : EXIT_FAILED;
 }
 
-async function query(io: Io, file: string, filter: AuditFilter): Promise<number> {
+/** Query one log, or several (federated kernels' logs) merged by time, each line naming its kernel. */
+async function query(io: Io, files: readonly string[], filter: AuditFilter): Promise<number> {
   const rows: LoggedRecord[] = [];
-  for await (const record of readRecords(file)) {
-    if (!matches(record, filter)) continue;
-    if (io.json) io.out(JSON.stringify(record));
-    else rows.push(record);
+  for (const file of files) {
+    for await (const record of readRecords(file)) if (matches(record, filter)) rows.push(record);
   }
-  if (!io.json) {
-    for (const record of rows) io.out(line(io, record));
+  if (files.length > 1) rows.sort((x, y) => x.time - y.time);
+  if (io.json) for (const record of rows) io.out(JSON.stringify(record));
+  else {
+    for (const record of rows) io.out(files.length > 1 ? `[${record.kernel}] ${line(io, record)}` : line(io, record));
     io.err(paint(io, 'dim', `${rows.length} record${rows.length === 1 ? '' : 's'}`));
   }
   return EXIT_OK;
@@ -151,18 +154,18 @@ async function stats(io: Io, file: string): Promise<number> {
 }
 
 export async function auditCommand(io: Io, args: readonly string[]): Promise<number> {
-  const sub = args[0];
-  const parsed = parse(args.slice(1), { ...FILTER_OPTIONS, ...SERVE_OPTIONS, follow: { type: 'boolean', short: 'f' }, n: { type: 'string', short: 'n' }});
+  const { sub, rest } = subcommand(args);
+  const parsed = parse(rest, { ...FILTER_OPTIONS, ...SERVE_OPTIONS, follow: { type: 'boolean', short: 'f' }, n: { type: 'string', short: 'n' }});
   if (flag(parsed, 'help') || sub === undefined) {
     io.out(AUDIT_USAGE);
-    return sub === undefined ? 2 : EXIT_OK;
+    return flag(parsed, 'help') ? EXIT_OK : EXIT_USAGE;
   }
   const file = need(parsed, 0, 'the audit log path');
   switch (sub) {
     case 'verify':
       return verify(io, file);
     case 'query':
-      return query(io, file, filterFrom(parsed));
+      return query(io, parsed.positionals, filterFrom(parsed));
     case 'tail': {
       const count = Number(str(parsed, 'n') ?? '20');
       if (!Number.isInteger(count) || count < 0) throw new UsageError('-n must be a whole number');

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Envelope } from '../../nanokernel/index.js';
 import { projectRoot } from '../../sandboxes/compiled-path.js';
-import { parseWorkflow } from '../../extensions/dag/workflow/index.js';
+import { parseWorkflow, WorkflowInvalidError } from '../../extensions/dag/workflow/index.js';
 import { duration, flag, parse, str } from '../args.js';
-import { EXIT_FAILED, EXIT_OK, paint, type Io } from '../output.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, emit, paint, type Io } from '../output.js';
 import { ExtensionHost } from '../runtime/host.js';
 import { Progress } from '../run/progress.js';
 import { denialsSince, printSummary, type RunSummary } from '../run/summary.js';
@@ -36,6 +36,9 @@ export const RUN_USAGE = `nanokernel run [workflow.yaml] [options]
   --inputs <dir>      put each file of <dir> into the artifact store as inputs/<name>
                       before the run (default examples/workflows/inputs with the demo)
   --timeout <dur>     give up on the run after this long (default 2m)
+  --nats <url>        join the federation over this NATS server (the policy's peers:)
+  --kernel-id <id>    this kernel's id: issuer of its tokens, "kernel" of its records (default local)
+  --serve             run no workflow: start the extensions, print "ready", serve until Ctrl-C
 
 With no workflow, runs the demo (examples/workflows/demo.yaml) on the default policy.
 Ctrl-C stops cleanly and flushes the audit log.
@@ -43,7 +46,8 @@ Ctrl-C stops cleanly and flushes the audit log.
 examples:
   nanokernel run
   nanokernel run examples/workflows/demo.yaml --policy policies/default.yaml
-  nanokernel run --learn wordcount,relay --audit learn.log`;
+  nanokernel run --learn wordcount,relay --audit learn.log
+  nanokernel run --serve --policy a.yaml --kernel-id a --nats nats://127.0.0.1:4222`;
 
 interface Collected {
   artifacts: RunSummary['artifacts'];
@@ -78,19 +82,22 @@ function onEvent(collected: Collected, progress: Progress, runId: () => string |
 }
 
 export async function runCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parse(args, { policy: { type: 'string' }, audit: { type: 'string' }, keys: { type: 'string' }, learn: { type: 'string' }, watch: { type: 'boolean' }, timeout: { type: 'string' }, inputs: { type: 'string' } });
+  const parsed = parse(args, { policy: { type: 'string' }, audit: { type: 'string' }, keys: { type: 'string' }, learn: { type: 'string' }, watch: { type: 'boolean' }, timeout: { type: 'string' }, inputs: { type: 'string' }, nats: { type: 'string' }, 'kernel-id': { type: 'string' }, serve: { type: 'boolean' } });
   if (flag(parsed, 'help')) {
     io.out(RUN_USAGE);
     return EXIT_OK;
   }
+  if (flag(parsed, 'serve')) return serve(io, parsed);
   const workflowFile = parsed.positionals[0] ?? DEFAULT_WORKFLOW;
   const inputsDir = str(parsed, 'inputs') ?? (parsed.positionals[0] === undefined ? DEFAULT_INPUTS : undefined);
   const policyFile = str(parsed, 'policy') ?? DEFAULT_POLICY;
   const auditFile = path.resolve(str(parsed, 'audit') ?? '.nanokernel/audit.log');
   const keyFile = str(parsed, 'keys') ?? '.nanokernel/keys.json';
   const timeoutMs = duration(str(parsed, 'timeout') ?? '2m');
-  const workflowText = readFileSync(workflowFile, 'utf8');
   const displayName = path.relative(process.cwd(), workflowFile) || workflowFile;
+  if (!existsSync(workflowFile)) throw new WorkflowInvalidError([{ file: displayName, line: 1, col: 1, path: '(file)', message: 'the file does not exist; check the path' }]);
+  if (inputsDir !== undefined && !statSync(inputsDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--inputs ${inputsDir} is not a directory`);
+  const workflowText = readFileSync(workflowFile, 'utf8');
   const { plan } = parseWorkflow(workflowText, displayName); // fail early, with positions, before booting
   mkdirSync(path.dirname(auditFile), { recursive: true, mode: 0o700 });
 
@@ -103,10 +110,12 @@ export async function runCommand(io: Io, args: readonly string[]): Promise<numbe
     watch: flag(parsed, 'watch'),
     ...(str(parsed, 'learn') ? { learn: str(parsed, 'learn')!.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     logger: pino({ level: process.env.NANOKERNEL_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+    ...(str(parsed, 'kernel-id') ? { kernelId: str(parsed, 'kernel-id')! } : {}),
   });
+  const federation = str(parsed, 'nats') ? await joinFederation(host, str(parsed, 'nats')!) : undefined;
   const fromSeq = host.kernel.audit.seq;
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= host.stop());
+  const stop = () => (stopping ??= (federation?.leave() ?? Promise.resolve()).then(() => host.stop()));
   const interrupt = () => {
     io.err('\ninterrupted: stopping extensions and flushing the audit log…');
     void stop().then(() => process.exit(130));
@@ -144,7 +153,8 @@ export async function runCommand(io: Io, args: readonly string[]): Promise<numbe
     const status = (await operator.call('dag', 'status', '', { runId })) as { runs: { nodes: Record<string, { state: string }> }[] };
     const nodes = Object.fromEntries(Object.entries(status.runs[0]?.nodes ?? {}).map(([id, node]) => [id, node.state]));
     await new Promise((resolve) => setTimeout(resolve, 50)); // let the last events and records land
-    host.kernel.audit.flush();
+    // Stop first: the log is then complete, and its record count matches "audit verify".
+    await stop();
     const summary: RunSummary = {
       runId,
       state: outcome === 'timeout' ? 'timed out' : collected.end!.state,
@@ -158,7 +168,6 @@ export async function runCommand(io: Io, args: readonly string[]): Promise<numbe
       auditFile: path.relative(process.cwd(), auditFile) || auditFile,
       auditRecords: host.kernel.audit.seq,
     };
-    await stop();
     printSummary(io, summary);
     return summary.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
   } finally {
@@ -166,4 +175,37 @@ export async function runCommand(io: Io, args: readonly string[]): Promise<numbe
     process.removeListener('SIGTERM', interrupt);
     await stop();
   }
+}
+
+async function joinFederation(host: ExtensionHost, servers: string) {
+  const { Federation } = await import('../runtime/federation/index.js');
+  try {
+    return await Federation.join({ kernel: host.kernel, policy: host.policy, servers, logger: host.kernel.logger });
+  } catch (error) {
+    await host.stop();
+    throw error;
+  }
+}
+
+/** `run --serve`: boot, join the federation if asked, say "ready", and serve until a signal. */
+async function serve(io: Io, parsed: ReturnType<typeof parse>): Promise<number> {
+  const auditFile = path.resolve(str(parsed, 'audit') ?? '.nanokernel/audit.log');
+  mkdirSync(path.dirname(auditFile), { recursive: true, mode: 0o700 });
+  const host = await ExtensionHost.start({
+    policyFile: str(parsed, 'policy') ?? DEFAULT_POLICY,
+    auditFile,
+    keyFile: str(parsed, 'keys') ?? '.nanokernel/keys.json',
+    watch: flag(parsed, 'watch'),
+    ...(str(parsed, 'kernel-id') ? { kernelId: str(parsed, 'kernel-id')! } : {}),
+    logger: pino({ level: process.env.NANOKERNEL_LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+  });
+  const federation = str(parsed, 'nats') ? await joinFederation(host, str(parsed, 'nats')!) : undefined;
+  emit(io, { ready: true, kernel: host.kernel.id, extensions: host.extensions(), federated: federation !== undefined }, (r) => `ready: kernel ${r.kernel} serving ${r.extensions.join(', ') || 'no extensions'}${r.federated ? ' (federated)' : ''}; Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await federation?.leave();
+  await host.stop();
+  return EXIT_OK;
 }
