@@ -106,7 +106,6 @@ export function hashLine(prev: string, lineWithoutHash: string): string {
  */
 export class AuditLog {
   readonly file: string;
-  readonly #kernel: string;
   readonly #clock: () => number;
   readonly #destination: Destination;
   #seq: number;
@@ -125,7 +124,6 @@ export class AuditLog {
     this.#destination = destination;
     this.#seq = tail.seq;
     this.#prev = tail.hash;
-    this.#kernel = options.kernel;
     this.#kernelJson = JSON.stringify(options.kernel);
     this.#sync = options.sync ?? false;
     this.#clock = options.clock ?? Date.now;

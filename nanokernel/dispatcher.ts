@@ -14,23 +14,15 @@ import { PatternIndex, patternProblem, patternWithin } from '../capabilities/ind
 import type { AuditLog } from './audit-log.js';
 import type { AuditEntry } from './audit-record.js';
 import { denied, type DenialExplainer, type RequestFacts } from './denial.js';
+import { Deliveries, type DeadLetter } from './delivery.js';
 import { EndpointState, type Delivery } from './endpoint.js';
 import { bodySize, ENVELOPE_VERSION, type Envelope, type IdSource } from './envelope.js';
 import { KernelError, fromWire } from './errors.js';
 import type { CallOptions } from './sandbox.js';
 import type { VerifiedToken } from './token-claims.js';
 import type { TokenService } from './tokens.js';
-import { handling, runHandling } from './trace.js';
-
-export interface DeadLetter {
-  readonly at: number;
-  readonly id: string;
-  readonly kind: Envelope['kind'];
-  readonly from: string;
-  readonly to: string;
-  readonly op: string;
-  readonly code: string;
-}
+import { assertKey, callOptions } from './request-checks.js';
+import { handling } from './trace.js';
 
 export interface DispatcherOptions {
   readonly tokens: TokenService;
@@ -49,50 +41,24 @@ export interface DispatcherOptions {
 /** The grant that lets a learning-mode request through; it names itself in the record. */
 const LEARNING: Grant = Object.freeze({ effect: 'allow', action: 'call', to: '*', ops: ['*'], resources: ['*'], rule: 'learning-mode' }) as Grant;
 
-const MAX_DEAD_LETTERS = 1_000;
-
-function assertKey(field: string, value: unknown, allowEmpty: boolean): asserts value is string {
-  if (typeof value !== 'string' || value.length > 512 || (!allowEmpty && value.length === 0) || /[*\u0000-\u001f\u007f]/.test(value)) {
-    throw new KernelError('E_BAD_ENVELOPE', `envelope field "${field}" must be a ${allowEmpty ? '' : 'non-empty '}string of at most 512 characters without "*" or control characters`, {
-      facts: { field },
-    });
-  }
-}
-
-/** Call options from any caller: a plain object with a numeric timeout and a string cap, or nothing. */
-export function callOptions(options: unknown): CallOptions {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw new KernelError('E_BAD_ENVELOPE', 'call options must be an object', { facts: { field: 'options' } });
-  let timeoutMs: unknown;
-  let cap: unknown;
-  try {
-    ({ timeoutMs, cap } = options as CallOptions);
-  } catch (cause) {
-    throw new KernelError('E_BAD_ENVELOPE', 'call options cannot be read: a getter or proxy trap threw', { cause, facts: { field: 'options' } });
-  }
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 3_600_000)) {
-    throw new KernelError('E_BAD_ENVELOPE', 'options.timeoutMs must be a number of milliseconds between 1 and 3,600,000', { facts: { field: 'options.timeoutMs' } });
-  }
-  if (cap !== undefined && (typeof cap !== 'string' || cap.length > 16_384)) {
-    throw new KernelError('E_BAD_ENVELOPE', 'options.cap must be a token string', { facts: { field: 'options.cap' } });
-  }
-  return { ...(timeoutMs !== undefined ? { timeoutMs: timeoutMs as number } : {}), ...(cap !== undefined ? { cap: cap as string } : {}) };
-}
+export type { DeadLetter };
+export { callOptions };
 
 export class Dispatcher {
   readonly endpoints = new Map<string, EndpointState>();
   readonly #o: DispatcherOptions;
-  readonly #deadLetters: DeadLetter[] = [];
+  readonly #deliveries: Deliveries;
   readonly #subscribers = new Map<string, Set<EndpointState>>();
   #topicIndex: PatternIndex<Set<EndpointState>> | undefined;
   readonly #topicScratch: Set<EndpointState>[] = [];
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#deliveries = new Deliveries(options.clock);
   }
 
   get deadLetters(): readonly DeadLetter[] {
-    return this.#deadLetters;
+    return this.#deliveries.deadLetters;
   }
 
   /** Record a decision, stamping the policy hash and failing closed if the log is down. */
@@ -202,7 +168,7 @@ export class Dispatcher {
       throw new KernelError('E_NO_TARGET', `no extension named "${to}" is running`, { facts: { from: from.name, to, op }, hint: 'check the extension id, or whether it is still starting or was stopped' });
     }
     if (refusal === 'E_OVERLOADED') {
-      this.#deadLetter({ id: envelopeId, kind: 'call', from: from.name, to, op }, 'E_OVERLOADED');
+      this.#deliveries.deadLetter({ id: envelopeId, kind: 'call', from: from.name, to, op }, 'E_OVERLOADED');
       throw new KernelError('E_OVERLOADED', `the mailbox of "${to}" is full (${target!.capacity} messages)`, { facts: { from: from.name, to, op, capacity: target!.capacity }, hint: 'retry later with backoff, or raise the mailbox capacity' });
     }
     const timeoutMs = Math.min(options.timeoutMs ?? target!.timeoutMs, parent?.deadline !== undefined ? Math.max(0, parent.deadline - now) : Infinity);
@@ -224,8 +190,8 @@ export class Dispatcher {
     };
     return new Promise((resolve, reject) => {
       const delivery: Delivery = { envelope, resolve, reject, timer: undefined, settled: false };
-      delivery.timer = setTimeout(() => this.#expire(target!, delivery, timeoutMs), timeoutMs);
-      this.#enqueue(target!, delivery);
+      delivery.timer = setTimeout(() => this.#deliveries.expire(target!, delivery, timeoutMs), timeoutMs);
+      this.#deliveries.enqueue(target!, delivery);
     });
   }
 
@@ -248,11 +214,11 @@ export class Dispatcher {
         seen.add(subscriber);
         if (!this.#mayReceive(subscriber, topic, trace)) continue;
         if (subscriber.full) {
-          this.#deadLetter(envelope, 'E_OVERLOADED', subscriber.name);
+          this.#deliveries.deadLetter(envelope, 'E_OVERLOADED', subscriber.name);
           continue;
         }
         const forwarded = subscriber.forwardsTokens ? { ...envelope, cap: from.tokenText } : envelope;
-        this.#enqueue(subscriber, { envelope: forwarded, resolve: undefined, reject: undefined, timer: undefined, settled: false });
+        this.#deliveries.enqueue(subscriber, { envelope: forwarded, resolve: undefined, reject: undefined, timer: undefined, settled: false });
         delivered++;
       }
     }
@@ -301,8 +267,8 @@ export class Dispatcher {
     for (const pattern of endpoint.subscriptions) this.#subscribers.get(pattern)?.delete(endpoint);
     this.#topicIndex = undefined;
     for (const delivery of endpoint.mailbox.drain()) {
-      this.#settle(delivery, new KernelError(code, `"${endpoint.name}" stopped before the message was delivered`, { facts: { to: endpoint.name, op: delivery.envelope.op } }));
-      this.#deadLetter(delivery.envelope, code);
+      this.#deliveries.settle(delivery, new KernelError(code, `"${endpoint.name}" stopped before the message was delivered`, { facts: { to: endpoint.name, op: delivery.envelope.op } }));
+      this.#deliveries.deadLetter(delivery.envelope, code);
     }
   }
 
@@ -350,73 +316,5 @@ export class Dispatcher {
     return index;
   }
 
-  #enqueue(target: EndpointState, delivery: Delivery): void {
-    target.mailbox.push(delivery);
-    if (!target.scheduled && target.running < target.concurrency) {
-      target.scheduled = true;
-      queueMicrotask(() => this.#pump(target));
-    }
-  }
 
-  #pump(target: EndpointState): void {
-    target.scheduled = false;
-    while (target.running < target.concurrency && !target.closed) {
-      const delivery = target.mailbox.shift();
-      if (delivery === undefined) return;
-      if (delivery.settled) continue; // timed out while queued
-      target.running++;
-      target.current = delivery.envelope;
-      let result: unknown;
-      try {
-        result = runHandling(delivery.envelope, () => target.handler(delivery.envelope));
-      } catch (error) {
-        this.#finish(target, delivery, error, true);
-        continue;
-      }
-      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-        (result as PromiseLike<unknown>).then(
-          (value) => this.#finish(target, delivery, value, false, true),
-          (error: unknown) => this.#finish(target, delivery, error, true, true),
-        );
-      } else {
-        this.#finish(target, delivery, result, false);
-      }
-    }
-  }
-
-  #finish(target: EndpointState, delivery: Delivery, value: unknown, failed: boolean, resume = false): void {
-    target.running--;
-    if (target.current === delivery.envelope) target.current = undefined;
-    if (failed) {
-      const error = fromWire(value);
-      if (delivery.reject === undefined) this.#deadLetter(delivery.envelope, error.code, target.name);
-      this.#settle(delivery, error);
-    } else if (!delivery.settled) {
-      delivery.settled = true;
-      if (delivery.timer !== undefined) clearTimeout(delivery.timer);
-      delivery.resolve?.(value);
-    }
-    if (resume && target.mailbox.length > 0 && !target.scheduled) {
-      target.scheduled = true;
-      queueMicrotask(() => this.#pump(target));
-    }
-  }
-
-  #settle(delivery: Delivery, error: KernelError): void {
-    if (delivery.settled) return;
-    delivery.settled = true;
-    if (delivery.timer !== undefined) clearTimeout(delivery.timer);
-    delivery.reject?.(error);
-  }
-
-  #expire(target: EndpointState, delivery: Delivery, timeoutMs: number): void {
-    if (delivery.settled) return;
-    this.#deadLetter(delivery.envelope, 'E_TIMEOUT');
-    this.#settle(delivery, new KernelError('E_TIMEOUT', `"${target.name}" did not answer ${delivery.envelope.op} within ${timeoutMs} ms`, { facts: { to: target.name, op: delivery.envelope.op, timeoutMs }, hint: 'raise the call timeout, or check the extension for a slow or stuck handler' }));
-  }
-
-  #deadLetter(envelope: Pick<Envelope, 'id' | 'kind' | 'from' | 'to' | 'op'>, code: string, to = envelope.to): void {
-    if (this.#deadLetters.length >= MAX_DEAD_LETTERS) this.#deadLetters.shift();
-    this.#deadLetters.push({ at: this.#o.clock(), id: envelope.id, kind: envelope.kind, from: envelope.from, to, op: envelope.op, code });
-  }
 }
