@@ -40,6 +40,15 @@ export function flag(parsed: Parsed, name: string): boolean {
   return parsed.values[name] === true;
 }
 
+/**
+ * Split `<sub> [args…]`: a first argument that is a flag (`policy --help`) is no
+ * subcommand, and stays with the arguments to parse.
+ */
+export function subcommand(args: readonly string[]): { sub: string | undefined; rest: readonly string[] } {
+  const first = args[0];
+  return first === undefined || first.startsWith('-') ? { sub: undefined, rest: args } : { sub: first, rest: args.slice(1) };
+}
+
 /** The positional at `index`, or a usage error naming what is missing. */
 export function need(parsed: Parsed, index: number, what: string): string {
   const value = parsed.positionals[index];

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { KernelError, KeyRing } from '../../nanokernel/index.js';
-import { flag, parse, str } from '../args.js';
-import { EXIT_OK, UsageError, emit, type Io } from '../output.js';
+import { flag, parse, str, subcommand } from '../args.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, emit, type Io } from '../output.js';
 
 export const DEFAULT_KEY_FILE = '.nanokernel/keys.json';
 
@@ -22,11 +22,11 @@ examples:
   nanokernel keys jwks > jwks.json`;
 
 export async function keysCommand(io: Io, args: readonly string[]): Promise<number> {
-  const sub = args[0];
-  const parsed = parse(args.slice(1), { file: { type: 'string' }, grace: { type: 'string' } });
+  const { sub, rest } = subcommand(args);
+  const parsed = parse(rest, { file: { type: 'string' }, grace: { type: 'string' } });
   if (flag(parsed, 'help') || sub === undefined) {
     io.out(KEYS_USAGE);
-    return sub === undefined ? 2 : EXIT_OK;
+    return flag(parsed, 'help') ? EXIT_OK : EXIT_USAGE;
   }
   const file = str(parsed, 'file') ?? DEFAULT_KEY_FILE;
   switch (sub) {

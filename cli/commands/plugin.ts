@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { KernelError } from '../../nanokernel/index.js';
 import { loadPolicyFile } from '../../policies/index.js';
 import { EXTISM_FUNCTIONS, EXTISM_NAMESPACE, NK_FUNCTIONS, NK_NAMESPACE, WASI_NAMESPACE, readPluginPermissions, sha256Hex } from '../../sandboxes/wasm/index.js';
-import { flag, need, parse, str } from '../args.js';
-import { EXIT_OK, UsageError, emit, paint, type Io } from '../output.js';
+import { flag, need, parse, str, subcommand } from '../args.js';
+import { EXIT_OK, EXIT_USAGE, UsageError, emit, paint, type Io } from '../output.js';
 import { runPlugin } from '../runtime/try-plugin.js';
 
 export const PLUGIN_USAGE = `nanokernel plugin <hash|inspect|run> <file.wasm> [options]
@@ -24,7 +24,10 @@ export const PLUGIN_USAGE = `nanokernel plugin <hash|inspect|run> <file.wasm> [o
 examples:
   nanokernel plugin hash dist/plugins/wordcount.wasm
   nanokernel plugin inspect dist/plugins/relay.wasm --policy policies/default.yaml
-  nanokernel plugin run dist/plugins/wordcount.wasm handle --input "three little words"`;
+  nanokernel plugin run dist/plugins/wordcount.wasm handle --input '{"op":"count","body":"three little words"}'
+
+"run" passes --input to the export as-is (the raw ABI) and prints what it answers. Plugins
+written for nanokernel (like wordcount) expect a delivery: {"op": …, "body": …}.`;
 
 type ImportOwner = 'nanokernel' | 'extism' | 'wasi' | 'unknown';
 
@@ -98,11 +101,11 @@ async function inspect(io: Io, file: string, policyFile: string | undefined, as:
 }
 
 export async function pluginCommand(io: Io, args: readonly string[]): Promise<number> {
-  const sub = args[0];
-  const parsed = parse(args.slice(1), { policy: { type: 'string' }, as: { type: 'string' }, input: { type: 'string' }, timeout: { type: 'string' } });
+  const { sub, rest } = subcommand(args);
+  const parsed = parse(rest, { policy: { type: 'string' }, as: { type: 'string' }, input: { type: 'string' }, timeout: { type: 'string' } });
   if (flag(parsed, 'help') || sub === undefined) {
     io.out(PLUGIN_USAGE);
-    return sub === undefined ? 2 : EXIT_OK;
+    return flag(parsed, 'help') ? EXIT_OK : EXIT_USAGE;
   }
   const file = need(parsed, 0, 'the .wasm file');
   switch (sub) {
@@ -116,6 +119,7 @@ export async function pluginCommand(io: Io, args: readonly string[]): Promise<nu
     case 'run': {
       const exportName = need(parsed, 1, 'the export to call');
       const timeoutMs = Number(str(parsed, 'timeout') ?? '5000');
+      if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) throw new UsageError('--timeout is a whole number of milliseconds (1 to 3600000)');
       const { sha256 } = await compile(file);
       const granted = await policyEntry(str(parsed, 'policy'), str(parsed, 'as'), sha256);
       const result = await runPlugin({ file, sha256, exportName, input: str(parsed, 'input') ?? '', timeoutMs, ...(granted ? { policy: granted.policy, extension: granted.entry } : {}) });

@@ -6,12 +6,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Action } from '../../capabilities/index.js';
 import { explain, loadPolicyFile, policyJsonSchemaText } from '../../policies/index.js';
-import { flag, need, parse, str, type Parsed } from '../args.js';
+import { flag, need, parse, type Parsed, str, subcommand } from '../args.js';
 import { learnRules, DEFAULT_COLLAPSE_AT, type LearnedRule } from '../policy/learn.js';
 import { applyLearned } from '../policy/learned-policy.js';
 import { recordedRequests, type RecordedRequest } from '../policy/requests.js';
 import { shadowDiff } from '../policy/shadow.js';
-import { EXIT_FAILED, EXIT_OK, UsageError, emit, paint, type Io } from '../output.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, emit, paint, type Io } from '../output.js';
 
 export const POLICY_USAGE = `nanokernel policy <check|explain|schema|diff|learn> [options]
 
@@ -58,7 +58,7 @@ async function explainCommand(io: Io, parsed: Parsed): Promise<number> {
   emit(io, explanation, (e) => {
     const verdict = e.verdict === 'allow' ? paint(io, 'green', 'ALLOW') : paint(io, 'red', 'DENY');
     const rule = e.rule ? `rule ${e.rule.file}:${e.rule.line}:${e.rule.col}${e.rule.why ? ` — ${e.rule.why}` : ''}` : 'no rule matched (default deny)';
-    const paste = e.suggestion ? `\nto allow it, add under extensions.${as}.allow:\n${e.suggestion.replace(/^/gm, '  ')}` : '';
+    const paste = e.suggestion ? `\nto allow it, add under extensions.${as}.allow:\n${e.suggestion.trimEnd().replace(/^/gm, '  ')}` : '';
     return `${verdict}: ${rule}\n${e.advice}${paste}`;
   });
   return explanation.verdict === 'allow' ? EXIT_OK : EXIT_FAILED;
@@ -92,7 +92,8 @@ async function learn(io: Io, parsed: Parsed): Promise<number> {
   const only = str(parsed, 'ext');
   const collapseAt = Number(str(parsed, 'collapse-at') ?? DEFAULT_COLLAPSE_AT);
   if (!Number.isInteger(collapseAt) || collapseAt < 2) throw new UsageError('--collapse-at is a whole number ≥ 2');
-  const requests = await recordedRequests(log, only);
+  // Only what went through: a request the kernel denied (outside learning mode) was not part of the run.
+  const requests = (await recordedRequests(log, only)).filter((request) => request.passed);
   const byExtension = new Map<string, RecordedRequest[]>();
   for (const request of requests) byExtension.set(request.as, [...(byExtension.get(request.as) ?? []), request]);
   const learned = new Map<string, LearnedRule[]>([...byExtension].map(([ext, list]) => [ext, learnRules(list, collapseAt)]));
@@ -101,7 +102,9 @@ async function learn(io: Io, parsed: Parsed): Promise<number> {
   if (base) {
     const result = applyLearned(readFileSync(base, 'utf8'), learned, byExtension);
     if (out) writeFileSync(out, result.text);
-    else io.out(result.text);
+    if (io.json) io.out(JSON.stringify({ learned: Object.fromEntries(learned), removedDenies: result.removedDenies, ...(out ? { out } : { policy: result.text }) }));
+    else if (!out) io.out(result.text);
+    if (io.json) return EXIT_OK;
     for (const removed of result.removedDenies) io.err(paint(io, 'yellow', `note: removed deny "${removed.rule}" of ${removed.extension}: it blocked a request the run made`));
     if (out) io.err(`wrote ${out}: ${learned.size} extension${learned.size === 1 ? '' : 's'} learned; check it with "nanokernel policy check ${out}"`);
     return EXIT_OK;
@@ -115,8 +118,8 @@ async function learn(io: Io, parsed: Parsed): Promise<number> {
 }
 
 export async function policyCommand(io: Io, args: readonly string[]): Promise<number> {
-  const sub = args[0];
-  const parsed = parse(args.slice(1), {
+  const { sub, rest } = subcommand(args);
+  const parsed = parse(rest, {
     as: { type: 'string' },
     call: { type: 'boolean' },
     publish: { type: 'boolean' },
@@ -131,7 +134,7 @@ export async function policyCommand(io: Io, args: readonly string[]): Promise<nu
   });
   if (flag(parsed, 'help') || sub === undefined) {
     io.out(POLICY_USAGE);
-    return sub === undefined ? 2 : EXIT_OK;
+    return flag(parsed, 'help') ? EXIT_OK : EXIT_USAGE;
   }
   switch (sub) {
     case 'check':
