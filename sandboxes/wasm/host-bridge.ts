@@ -23,12 +23,13 @@ const Requests = {
       to: z.string().min(1).max(64),
       op: z.string().max(128),
       resource: z.string().max(512).default(''),
-      body: z.unknown(),
+      /** Optional, as docs/plugin-abi.md says: a missing body is sent as null. */
+      body: z.unknown().optional().transform((body) => body ?? null),
       timeout_ms: z.number().int().min(1).max(600_000).optional(),
       cap: z.string().min(1).max(16_384).optional(),
     })
     .strict(),
-  nk_publish: z.object({ topic: Name, body: z.unknown() }).strict(),
+  nk_publish: z.object({ topic: Name, body: z.unknown().optional().transform((body) => body ?? null) }).strict(),
   nk_subscribe: z.object({ topic: Name }).strict(),
   nk_delegate: z
     .object({
