@@ -102,3 +102,18 @@ export function byName(results: readonly Measured[], name: string): Measured {
   if (!found) throw new Error(`no benchmark named "${name}"`);
   return found;
 }
+
+/** A `Measured` from raw per-operation samples in nanoseconds (for work tinybench cannot loop: cold starts, fan-outs). */
+export function summarize(name: string, samplesNs: readonly number[]): Measured {
+  if (samplesNs.length === 0) throw new Error(`benchmark "${name}" has no samples`);
+  const sorted = [...samplesNs].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { name, medianNs: at(0.5), p99Ns: at(0.99), samples: sorted.length };
+}
+
+/** Wall time of one run of `fn`, in nanoseconds. */
+export async function timeOnce(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0);
+}

@@ -11,6 +11,10 @@ function time(ns: number): string {
   return `${(ns / 1_000_000).toFixed(2)} ms`;
 }
 
+function ratioText(ratio: number): string {
+  return ratio >= 0.01 ? `${ratio.toFixed(2)}×` : `${ratio.toPrecision(2)}× (1/${Math.round(1 / ratio).toLocaleString('en')})`;
+}
+
 function cell(measured: Measured | undefined): string {
   return measured ? `${measured.name}: ${time(measured.medianNs)} (p99 ${time(measured.p99Ns)})` : '—';
 }
@@ -26,18 +30,53 @@ export function renderMarkdown(results: { machine: Record<string, string | numbe
     `Machine: ${results.machine.cpus}, ${results.machine.memory}, Node ${results.machine.node}, ${results.machine.platform}. ` +
       `Run: ${results.machine.date} (${results.machine.mode}, ${results.machine.seconds} s).`,
     '',
+    ...(results.machine.load === undefined
+      ? []
+      : [
+          `Load: ${results.machine.load}. Absolute figures move with whatever else the machine is running, the worker and`,
+          'cold-start figures most; ratios of tasks measured back to back move less.',
+          '',
+        ]),
+    'How to read a row: **ours** is our figure, **peer** the mechanism or product it is compared with, **ratio** = ours ÷ peer',
+    '(below 1 means ours is faster). Where the issue set a target, the **goal** column says whether it was met; where it',
+    'was not, the reading says what bounds it. Facts below a table are measurements that are not timings (memory, growth,',
+    'counts), classified from the numbers of this run.',
+    '',
   ];
+  const goals = results.sections.flatMap((section) => section.rows.filter((r) => r.goal !== undefined).map((r) => ({ section: section.title, r })));
+  if (goals.length > 0) {
+    const met = goals.filter((g) => g.r.met).length;
+    lines.push('## Goals at a glance', '', `${met} of ${goals.length} goals met in this run.`, '', '| section | figure | peer | ratio | goal |', '|---|---|---|---|---|');
+    for (const { section, r } of goals) {
+      lines.push(`| ${section} | ${r.figure.name} | ${r.peer?.name ?? '—'} | ${r.ratio === undefined ? '' : ratioText(r.ratio)} | ${r.goal} ${r.met ? '✅ met' : '❌ not met'} |`);
+    }
+    lines.push('');
+  }
   for (const section of results.sections) {
     lines.push(`## ${section.title}`, '', '| ours | peer | ratio | goal | reading |', '|---|---|---|---|---|');
     for (const r of section.rows) {
       const goal = r.goal ? `${r.goal} ${r.met ? '✅ met' : '❌ not met'}` : '';
-      lines.push(`| ${cell(r.figure)} | ${cell(r.peer)} | ${r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`} | ${goal} | ${r.note} |`);
+      lines.push(`| ${cell(r.figure)} | ${cell(r.peer)} | ${r.ratio === undefined ? '' : ratioText(r.ratio)} | ${goal} | ${r.note} |`);
     }
     if (section.facts && Object.keys(section.facts).length > 0) {
       lines.push('', ...Object.entries(section.facts).map(([key, value]) => `- ${key}: **${value}**`));
     }
     lines.push('');
   }
-  lines.push('## Reproduce', '', '```sh', 'npm ci', 'npm run bench              # full run', 'npm run bench -- --quick   # shorter, as CI runs it', 'npm run bench -- --only dispatch', '```', '');
+  lines.push(
+    '## Reproduce',
+    '',
+    '```sh',
+    'npm ci',
+    'npm run bench              # full run: builds, then every bench/*.bench.ts in one process (about 10–15 min on 2 cores)',
+    'npm run bench -- --quick   # shorter measurements, as CI runs it (under 5 min on 2 cores)',
+    'npm run bench -- --only engines   # one file; its section replaces the same section of the last results',
+    '```',
+    '',
+    'Each run rewrites `bench/results.json` (every median, p99 and sample count) and this file. The engine comparison is',
+    'only timed after Cedar, casbin and ours agree on the shared request set (`bench/engines/`); `npx vitest run test/bench`',
+    'checks the same agreement without timing anything. Quick mode checks every 16th request at 10,000 rules.',
+    '',
+  );
   return lines.join('\n');
 }

@@ -25,6 +25,7 @@ const files = readdirSync(here)
 
 const sections: Section[] = [];
 const started = Date.now();
+const loadAtStart = os.loadavg()[0]!;
 for (const file of files) {
   process.stdout.write(`bench ${file} … `);
   const t0 = Date.now();
@@ -41,6 +42,9 @@ const machine = {
   date: new Date().toISOString(),
   mode: quick ? 'quick' : 'full',
   seconds: Math.round((Date.now() - started) / 1000),
+  // The machine may be shared: the 1-minute load average at start and end says how quiet it was.
+  load: `${loadAtStart.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} (1-min load average, start → end)`,
+  files: files.map((file) => file.replace(/\.bench\.js$/, '')).join(', '),
 };
 const results = { machine, sections };
 const resultsFile = path.join(root, 'bench', 'results.json');
