@@ -60,6 +60,8 @@ export class Supervised {
   #readyResolve: (() => void) | undefined;
   #openUntil = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The restart under way, if any: stop() waits for it. */
+  #restarting: Promise<void> | undefined;
   #limitMs = 5_000;
   #pinger: ReturnType<typeof setInterval> | undefined;
 
@@ -159,7 +161,9 @@ export class Supervised {
 
   #schedule(delayMs: number, probe: boolean): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#restart(probe), delayMs);
+    this.#timer = setTimeout(() => {
+      this.#restarting = this.#restart(probe).finally(() => (this.#restarting = undefined));
+    }, delayMs);
     this.#timer.unref();
   }
 
@@ -169,10 +173,13 @@ export class Supervised {
       await this.sandbox.stop().catch(() => undefined);
       await this.sandbox.start(this.port);
     } catch (error) {
+      if (this.#stoppedMeanwhile()) return;
       this.#state = 'running'; // let crashed() count it and decide
       this.crashed(`restart failed: ${fromWire(error).message}`);
       return;
     }
+    // Stopped while it was starting: stop() waits for this restart and then stops the sandbox.
+    if (this.#stoppedMeanwhile()) return;
     this.#state = 'running';
     this.#record('endpoint.restart', { attempt: this.#attempt, probe });
     if (probe) {
@@ -181,6 +188,11 @@ export class Supervised {
       this.#record('circuit.close', {});
     }
     this.#readyResolve?.();
+  }
+
+  /** Whether stop() ran while an await was pending (a method, so the compiler does not narrow it away). */
+  #stoppedMeanwhile(): boolean {
+    return this.#state === 'stopped';
   }
 
   async #ping(): Promise<void> {
@@ -200,6 +212,8 @@ export class Supervised {
     clearInterval(this.#pinger);
     this.#readyResolve?.();
     this.#kernel.unregister(this.id, reason);
+    // A restart already under way would otherwise bring the sandbox back after this stop.
+    await this.#restarting;
     await this.sandbox.stop();
   }
 

@@ -68,6 +68,24 @@ describe('supervisor', () => {
     expect(actions.indexOf('circuit.close')).toBeGreaterThan(actions.indexOf('circuit.open'));
   });
 
+  it('a stop during a restart stays stopped: the restart does not bring the sandbox back', async () => {
+    const kernel = await startKernel();
+    const sandbox = new WorkerSandbox({ id: 'slowstart', source: crashOnCommand, data: { broken: false } });
+    const supervised = await kernel.attach(sandbox, await kernel.mintToken('slowstart', []), { timeoutMs: 200 }, FAST);
+    const client = await kernel.register('client', await kernel.mintToken('client', [{ action: 'call', to: 'slowstart' }]), () => undefined);
+    expect((await rejection(client.call('slowstart', 'spin', '', null))).code).toBe('E_TIMEOUT');
+    await expect.poll(() => supervised.state, { timeout: 5_000, interval: 2 }).toBe('restarting');
+    // The backoff (at most 7.5 ms here) has passed; a worker start (SES lockdown) takes far longer.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await supervised.stop();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(supervised.state).toBe('stopped');
+    await kernel.shutdown();
+    const actions = readAudit(kernel.audit.file).filter((r) => r.target === 'slowstart').map((r) => r.action);
+    expect(actions).not.toContain('endpoint.restart');
+    expect(actions.at(-1)).toBe('endpoint.stop');
+  });
+
   it('leaves an extension running when it merely throws', async () => {
     const kernel = await startKernel();
     const source = crashOnCommand.replace("ok: { body: z.unknown(), handle: () => 'alive' },", "ok: { body: z.unknown(), handle: () => 'alive' },\n    fail: { body: z.unknown(), handle: () => { throw new Error('plain'); } },");
