@@ -11,7 +11,7 @@ import { explain } from '../../../policies/index.js';
 import type { LoggedRecord } from '../records.js';
 import type { LogFollower } from './follow.js';
 import { parseRuleId, type PluginIdentity, type PolicyInfo } from './policy-info.js';
-import { indexTokens, tokenChain } from './tokens.js';
+import { indexTokens, tokenChain, type TokenNode } from './tokens.js';
 
 const DECISIONS = new Set<string>(['call', 'publish', 'subscribe', 'delegate']);
 
@@ -34,9 +34,26 @@ function ruleView(record: LoggedRecord, info: PolicyInfo | undefined) {
   };
 }
 
-function denial(record: LoggedRecord, info: PolicyInfo | undefined) {
+/**
+ * A call made with a delegated token is decided by that token alone: a policy
+ * rule for the caller would not change it, so the advice names the delegator.
+ */
+function delegatedAdvice(record: LoggedRecord, chain: readonly TokenNode[]): string | undefined {
+  const token = chain.at(-1);
+  if (record.code !== 'E_DENIED' || token?.kind !== 'delegate' || record.action === 'delegate') return undefined;
+  const asked = [record.action, record.target, record.op ? `op ${record.op}` : '', record.resource ? `resource ${record.resource}` : ''].filter(Boolean).join(' ');
+  return (
+    `denied by the token ${record.actor} presented: delegated to it by ${token.issuer} (#${token.seq}), and it does not cover ${asked}. ` +
+    `A delegated token carries only what its delegator handed down, so a policy rule for ${record.actor} would not change this call; ` +
+    `if ${record.actor} should have it, ${token.issuer} must delegate it (within its own grants).`
+  );
+}
+
+function denial(record: LoggedRecord, info: PolicyInfo | undefined, chain: readonly TokenNode[]) {
   if (record.verdict !== 'deny') return undefined;
   const reason = record.why ?? (record.code === 'E_DENIED' && !record.rule ? 'no grant allows it (default deny)' : (record.code ?? 'denied'));
+  const delegated = delegatedAdvice(record, chain);
+  if (delegated) return { code: record.code, reason, advice: delegated };
   if (!info || !DECISIONS.has(record.action) || typeof record.target !== 'string') return { code: record.code, reason };
   const answer = explain(info.policy, { as: record.actor, action: record.action as Action, to: record.target, op: record.op ?? '', resource: record.resource ?? '' });
   return { code: record.code, reason, advice: answer.advice, suggestion: answer.suggestion, verdictNow: answer.verdict };
@@ -86,7 +103,7 @@ export function recordDetail(log: LogFollower, record: LoggedRecord, info: Polic
     record,
     verified: log.verified(record),
     rule: ruleView(record, info),
-    denial: denial(record, info),
+    denial: denial(record, info, tokens?.chain ?? []),
     tokens: tokens ?? { chain: [], children: [] },
     plugins: [...new Set(ids)].map((id) => plugin(records, id, record.seq, info)),
     policy: policyView(records, record, info),

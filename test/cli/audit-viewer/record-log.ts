@@ -100,7 +100,7 @@ export async function recordLog(): Promise<RecordedLog> {
 }
 
 /** A copy of the log with one byte of the record at `line` (1-based) changed. */
-export function tamperedCopy(log: RecordedLog, line: number): string {
+export function tamperedCopy(log: Pick<RecordedLog, 'auditFile' | 'dir'>, line: number): string {
   const lines = readFileSync(log.auditFile, 'utf8').split('\n');
   const text = lines[line - 1]!;
   const at = text.indexOf('"actor":"') + '"actor":"'.length;

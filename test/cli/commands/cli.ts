@@ -7,7 +7,7 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,15 +72,28 @@ export function jsonLines<T = Record<string, unknown>>(ran: Ran): T[] {
     .map((line) => JSON.parse(line) as T);
 }
 
+/** How the demo policy names its modules. */
+export interface DemoPolicyOptions {
+  /**
+   * Link `dir/dist` to the build and name modules relative to it (`dist/plugins/…`),
+   * as a project of one's own would: nothing of the machine's layout shows in the
+   * log (the README's screenshot is taken from such a run). Default: absolute paths.
+   */
+  readonly linkDist?: boolean;
+}
+
 /**
- * policies/default.yaml with absolute module paths and the artifact store in
+ * policies/default.yaml with its modules found from `dir` and the artifact store in
  * `dir`, optionally changed by `edit` (which gets the YAML document). Returns its path.
  */
-export function writeDemoPolicy(dir: string, name = 'policy.yaml', edit?: (doc: ReturnType<typeof parseDocument>) => void): string {
+export function writeDemoPolicy(dir: string, name = 'policy.yaml', edit?: (doc: ReturnType<typeof parseDocument>) => void, options: DemoPolicyOptions = {}): string {
   const doc = parseDocument(readFileSync(DEFAULT_POLICY, 'utf8'));
+  if (options.linkDist) symlinkSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), 'dir');
   for (const id of Object.keys((doc.toJS() as { extensions: Record<string, unknown> }).extensions)) {
     const module = doc.getIn(['extensions', id, 'module']);
-    if (typeof module === 'string') doc.setIn(['extensions', id, 'module'], path.resolve(path.dirname(DEFAULT_POLICY), module));
+    if (typeof module !== 'string') continue;
+    const absolute = path.resolve(path.dirname(DEFAULT_POLICY), module);
+    doc.setIn(['extensions', id, 'module'], options.linkDist ? path.relative(ROOT, absolute) : absolute);
   }
   doc.setIn(['extensions', 'artifacts', 'host', 'fs', 0, 'path'], path.join(dir, '.nanokernel', 'artifacts'));
   edit?.(doc);
@@ -98,9 +111,9 @@ export interface DemoRun {
 }
 
 /** Run the demo workflow (`nanokernel run`) on the demo policy in a fresh temp directory. */
-export async function runDemo(extraArgs: readonly string[] = [], edit?: Parameters<typeof writeDemoPolicy>[2]): Promise<DemoRun> {
+export async function runDemo(extraArgs: readonly string[] = [], edit?: Parameters<typeof writeDemoPolicy>[2], options: DemoPolicyOptions = {}): Promise<DemoRun> {
   const dir = tempDir('nk-demo-');
-  const policy = writeDemoPolicy(dir, 'policy.yaml', edit);
+  const policy = writeDemoPolicy(dir, 'policy.yaml', edit, options);
   const audit = path.join(dir, 'audit.log');
   const ran = await nk(['run', '--policy', policy, '--audit', audit, '--keys', path.join(dir, 'keys.json'), ...extraArgs], dir, 60_000);
   if (ran.code !== 0) throw new Error(`the demo failed (exit ${ran.code}):\n${ran.stdout}\n${ran.stderr}`);
