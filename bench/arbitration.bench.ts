@@ -64,7 +64,7 @@ const run: BenchFile = async (options) => {
   for (const n of SIZES) {
     const engineId = `arb-${n}`;
     const grants = [{ action: 'publish', to: 'decision.*' }];
-    const sandbox = new WorkerSandbox({ id: engineId, source, hostGrants: { clock: true, timeoutMs: 10_000 }, data: ENGINE_DATA(n, `res${n}`) });
+    const sandbox = new WorkerSandbox({ id: engineId, source, hostGrants: { clock: true, timeoutMs: 10_000, maxCallsPerSecond: 1_000_000 }, data: ENGINE_DATA(n, `res${n}`) });
     await kernel.attach(sandbox, await kernel.mintToken(engineId, grants), { concurrency: 64, timeoutMs: 10_000 });
     await resolvers(kernel, `res${n}`, n, engineId);
     await inProcessEngine(kernel, `arb-inproc-${n}`, n, `inres${n}`);

@@ -74,8 +74,10 @@ export async function measure(
   await bench.run();
   return bench.tasks.map((task) => {
     const result = task.result as unknown as {
+      error?: unknown;
       latency?: { p50?: number; p99?: number; samplesCount?: number; samples?: number[] };
     };
+    if (result.error !== undefined) throw new Error(`benchmark "${task.name}" failed: ${String((result.error as Error)?.message ?? result.error)}`, { cause: result.error });
     const latency = result.latency;
     if (!latency || latency.p50 === undefined) throw new Error(`benchmark "${task.name}" produced no result`);
     return {
