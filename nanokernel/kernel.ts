@@ -158,6 +158,10 @@ export class Kernel {
   revokeToken(jti: string, reason: string): void {
     this.#tokens.revoke(jti);
     this.record({ actor: 'kernel', action: 'revoke', verdict: 'info', token_jti: jti, detail: { reason } });
+    this.#tellRevoked(jti);
+  }
+
+  #tellRevoked(jti: string): void {
     for (const listener of this.#revocationListeners) listener(jti);
   }
 
@@ -224,7 +228,7 @@ export class Kernel {
     endpoint.tokenText = token;
     this.#dispatcher.register(endpoint);
     this.record({ actor: 'kernel', action: 'endpoint.start', verdict: 'info', target: name, token_jti: verified.jti, ...(startDetail ? { detail: { ...startDetail } } : {}) });
-    return new Port(endpoint, this.#dispatcher, this.#tokens, this.logger);
+    return new Port(endpoint, this.#dispatcher, this.#tokens, this.logger, (jti) => this.#tellRevoked(jti));
   }
 
   /**

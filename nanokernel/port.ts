@@ -18,12 +18,15 @@ export class Port implements ExtensionPort {
   readonly #dispatcher: Dispatcher;
   readonly #tokens: TokenService;
   readonly #logger: Logger;
+  readonly #revoked: (jti: string) => void;
 
-  constructor(endpoint: EndpointState, dispatcher: Dispatcher, tokens: TokenService, logger: Logger) {
+  /** `revoked` is told of every token this port revokes (so peer kernels learn of it too). */
+  constructor(endpoint: EndpointState, dispatcher: Dispatcher, tokens: TokenService, logger: Logger, revoked: (jti: string) => void) {
     this.#endpoint = endpoint;
     this.#dispatcher = dispatcher;
     this.#tokens = tokens;
     this.#logger = logger;
+    this.#revoked = revoked;
   }
 
   get id(): string {
@@ -64,6 +67,38 @@ export class Port implements ExtensionPort {
       this.#dispatcher.record({ actor: endpoint.name, action: 'delegate', verdict: 'deny', target: to, code, token_jti: token.jti, why: error instanceof Error ? error.message : String(error) });
       throw error;
     }
+  }
+
+  /**
+   * Revoke a token delegated from this endpoint's own token (directly or further
+   * down its chain), and with it everything delegated from that token. A token
+   * that already expired or was revoked is left as it is: it can no longer be used.
+   */
+  async revoke(token: string): Promise<void> {
+    const endpoint = this.#endpoint;
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new KernelError('E_BAD_ENVELOPE', 'revoke needs (token: string), a token this extension delegated', { facts: { from: endpoint.name } });
+    }
+    const parent = endpoint.current;
+    const context = parent ? { trace_id: parent.trace_id, causation_id: parent.id } : {};
+    let verified;
+    try {
+      verified = await this.#tokens.verify(token);
+    } catch (error) {
+      if (error instanceof KernelError && (error.code === 'E_TOKEN_EXPIRED' || error.code === 'E_TOKEN_REVOKED')) return;
+      const code = error instanceof KernelError ? error.code : 'E_TOKEN_INVALID';
+      this.#dispatcher.record({ actor: endpoint.name, action: 'revoke', verdict: 'deny', ...context, code, why: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    const own = endpoint.token.jti;
+    if (!verified.lineage.slice(0, -1).includes(own)) {
+      const why = `"${endpoint.name}" may revoke only tokens delegated from its own token; this one was issued to "${verified.subject}" from another chain`;
+      this.#dispatcher.record({ actor: endpoint.name, action: 'revoke', verdict: 'deny', target: verified.subject, ...context, code: 'E_DENIED', token_jti: verified.jti, why });
+      throw new KernelError('E_DENIED', why, { facts: { from: endpoint.name, jti: verified.jti, subject: verified.subject }, hint: 'revoke the tokens this extension delegated; ask their delegator to revoke any other' });
+    }
+    this.#tokens.revoke(verified.jti, verified.expiresAtMs);
+    this.#dispatcher.record({ actor: endpoint.name, action: 'revoke', verdict: 'allow', target: verified.subject, ...context, token_jti: verified.jti, detail: { reason: `revoked by its delegator ${endpoint.name}`, depth: verified.depth } });
+    this.#revoked(verified.jti);
   }
 
   log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {

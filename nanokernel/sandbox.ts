@@ -30,6 +30,8 @@ export interface ExtensionPort {
   subscribe(topic: string): Promise<void>;
   /** Mint a token for `to` no wider than this extension's own token (or `cap`, when given). */
   delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options?: { cap?: string }): Promise<string>;
+  /** Revoke a token delegated from this extension's own token, and everything delegated from it. */
+  revoke(token: string): Promise<void>;
   log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 

@@ -2,7 +2,8 @@
  * One attempt of one node: pick the instrument (`decide:`), take its pool slot
  * (`lease:`), ask the kernel to delegate a token for exactly the task's
  * artifacts (`get` on each input ref, `put` on the output ref, expiring at the
- * attempt's deadline), call the instrument with the task body, give the slot back.
+ * attempt's deadline), call the instrument with the task body, revoke the token,
+ * give the slot back.
  *
  * @module
  */
@@ -46,6 +47,16 @@ export function taskGrants(artifacts: string, inputs: readonly string[], output:
   return grants;
 }
 
+async function revokeTaskToken(a: Attempt, cap: string): Promise<void> {
+  try {
+    await a.api.revoke(cap);
+  } catch (error) {
+    // Still bounded by its expiry at the attempt's deadline; say so, do not fail the node for it.
+    const code = (error as { code?: unknown }).code;
+    a.api.log('warn', 'could not revoke the task token; it expires at the attempt deadline', { node: a.nodeId, attempt: a.attempt, code: typeof code === 'string' ? code : 'unknown' });
+  }
+}
+
 /** Run the attempt; resolves with the instrument's reply or throws its (coded) error. */
 export async function runAttempt(a: Attempt): Promise<{ result: unknown; instrument: string }> {
   const left = () => a.deadline - Date.now();
@@ -59,10 +70,11 @@ export async function runAttempt(a: Attempt): Promise<{ result: unknown; instrum
         const lease = a.node.lease === true ? {} : a.node.lease;
         held = await acquireLease(a.api, a.services.pool, lease.instrument ?? instrument, `${a.runId}/${a.nodeId}`, lease.ttlMs ?? Math.max(1, left()), a.deadline);
       }
+      let cap: string | undefined;
       try {
         const grants = taskGrants(a.services.artifacts, Object.values(a.inputs), a.output);
         const ttlSeconds = Math.max(1, Math.ceil(left() / 1000));
-        const cap = grants.length > 0 ? await a.api.delegate(grants, ttlSeconds, instrument) : undefined;
+        cap = grants.length > 0 ? await a.api.delegate(grants, ttlSeconds, instrument) : undefined;
         const body: TaskBody = {
           runId: a.runId,
           nodeId: a.nodeId,
@@ -77,6 +89,9 @@ export async function runAttempt(a: Attempt): Promise<{ result: unknown; instrum
         const result = await a.api.call(instrument, a.node.op, a.node.resource, body, { timeoutMs: Math.max(1, left()) });
         return { result, instrument };
       } finally {
+        // The attempt is over, however it ended: its token must not outlive it (an
+        // instrument that kept it could otherwise re-read its inputs or overwrite its output).
+        if (cap !== undefined) await revokeTaskToken(a, cap);
         if (held) await releaseLease(a.api, a.services.pool, held);
       }
     })(),

@@ -39,6 +39,7 @@ const Requests = {
       cap: z.string().min(1).max(16_384).optional(),
     })
     .strict(),
+  nk_revoke: z.object({ token: z.string().min(1).max(16_384) }).strict(),
   nk_log: z.object({ level: z.enum(['debug', 'info', 'warn', 'error']), message: z.string().max(4_096) }).strict(),
   http: z
     .object({
@@ -124,6 +125,9 @@ async function run(port: ExtensionPort, limits: WasmLimits, fn: HostFunction, re
       const r = request as z.output<(typeof Requests)['nk_delegate']>;
       return port.delegate(r.grants, r.ttl_seconds, r.to, r.cap ? { cap: r.cap } : undefined);
     }
+    case 'nk_revoke':
+      await port.revoke((request as z.output<(typeof Requests)['nk_revoke']>).token);
+      return null;
     case 'nk_log': {
       const r = request as z.output<(typeof Requests)['nk_log']>;
       port.log(r.level, r.message, { source: 'wasm-plugin' });

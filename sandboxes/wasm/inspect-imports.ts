@@ -11,7 +11,7 @@ import { KernelError } from '../../nanokernel/errors.js';
 
 /** Our host functions, in Extism's user namespace. */
 export const NK_NAMESPACE = 'extism:host/user';
-export const NK_FUNCTIONS = ['nk_call', 'nk_publish', 'nk_subscribe', 'nk_delegate', 'nk_log'] as const;
+export const NK_FUNCTIONS = ['nk_call', 'nk_publish', 'nk_subscribe', 'nk_delegate', 'nk_revoke', 'nk_log'] as const;
 export type NkFunction = (typeof NK_FUNCTIONS)[number];
 
 /** The Extism kernel namespace and the functions Extism JS 1.0.3 supplies in it. */

@@ -106,6 +106,12 @@ export function makeKernelBridge(port: ExtensionPort, grants: HostGrants): Kerne
         limiter.take('delegate');
         return port.delegate(g, ttl, target, opts);
       }),
+    revoke: (token) =>
+      guarded(async () => {
+        const t = arg(z.string().min(1).max(16_384), token, 'revoke', 'token');
+        limiter.take('revoke');
+        await port.revoke(t);
+      }),
     log(level, message, fields) {
       try {
         const parsed = Level.safeParse(level);

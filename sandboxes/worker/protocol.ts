@@ -16,7 +16,7 @@ import type { CallOptions, LogLevel } from '../../nanokernel/sandbox.js';
 export const WORKER_METHODS = ['load', 'deliver', 'ping', 'stop'] as const;
 
 /** Methods the host exposes to the worker. Every argument is validated on the host side. */
-export const KERNEL_METHODS = ['call', 'publish', 'subscribe', 'delegate', 'log'] as const;
+export const KERNEL_METHODS = ['call', 'publish', 'subscribe', 'delegate', 'revoke', 'log'] as const;
 export type KernelMethod = (typeof KERNEL_METHODS)[number];
 
 /** A granted directory as the worker sees it: the host's real path and the mode. */
@@ -60,6 +60,7 @@ export interface KernelApi {
   publish(topic: string, body: unknown): Promise<void>;
   subscribe(topic: string): Promise<void>;
   delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options?: { cap?: string }): Promise<string>;
+  revoke(token: string): Promise<void>;
   log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 

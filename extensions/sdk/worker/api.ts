@@ -29,6 +29,12 @@ export interface KernelApi {
   subscribe(topic: string): Promise<void>;
   /** Ask the kernel to mint a token for `to` no wider than this extension's own (or `options.cap`). */
   delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options?: { cap?: string }): Promise<string>;
+  /**
+   * Revoke a token this extension delegated (and everything delegated from it), when
+   * the work it was for is over. Only tokens delegated from this extension's own
+   * token: any other is `E_DENIED`. An expired or already revoked token is left as is.
+   */
+  revoke(token: string): Promise<void>;
   log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 

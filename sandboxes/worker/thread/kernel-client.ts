@@ -72,6 +72,9 @@ export function makeKernelApi(id: string, remote: Remote<KernelApi>, maxBodyByte
       const [g, ttl, t, opts] = snapshot([grants, ttlSeconds, to, options], 'delegate arguments');
       return remote.delegate(g, ttl, t, opts);
     },
+    revoke: async (token: string) => {
+      await remote.revoke(snapshot(token, 'token'));
+    },
     log: (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => {
       const now = performance.now();
       if (now - windowStart >= 1000) {

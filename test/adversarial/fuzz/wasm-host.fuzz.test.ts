@@ -4,7 +4,7 @@
  * - `createHostBridge` (sandboxes/wasm/host-bridge.ts), the main-thread side
  *   where a plugin's decoded request is validated and handed to its kernel
  *   port: arbitrary JSON requests for every host function (nk_call, nk_publish,
- *   nk_subscribe, nk_delegate, nk_log, http), random and mutated from valid
+ *   nk_subscribe, nk_delegate, nk_revoke, nk_log, http), random and mutated from valid
  *   ones, against a real kernel. The bridge must never reject, every refusal
  *   must carry a documented code, nothing may be allowed without a covering
  *   grant (checked against the plain reference decision, in the reply and in
@@ -35,7 +35,7 @@ import { tempDir } from '../../nanokernel/helpers.js';
 import { expectedReply as expected } from './wasm-expect.js';
 import { figure, LONG, nastyString, refDecide, runs, SEED, trapUnhandled, type RefGrant } from './harness.js';
 
-const FNS: HostFunction[] = ['nk_call', 'nk_publish', 'nk_subscribe', 'nk_delegate', 'nk_log', 'http'];
+const FNS: HostFunction[] = ['nk_call', 'nk_publish', 'nk_subscribe', 'nk_delegate', 'nk_revoke', 'nk_log', 'http'];
 const TARGETS = ['a', 'b', 'store', 'x'];
 const WORDS = ['a', 'b', 'store', 'x', 'put', 'get', 'k/1', 'k/2', 'k', '', 't.1', 't.2'];
 const TO_PATTERNS = ['a', 'b', 'store', 'x', '*', 't.*', 't.1'];
@@ -80,6 +80,8 @@ describe('fuzz: the Wasm host bridge (main-thread side) against a real kernel', 
   let forbiddenPort = 0;
   let trap: ReturnType<typeof trapUnhandled>;
   const tally = { cases: 0, allowed: new Map<string, number>(), refused: new Map<string, number>() };
+  /** Tokens each sender delegated through the bridge: the only ones it may revoke. */
+  const delegatedBy = new Map<string, Set<string>>();
   const bump = (map: Map<string, number>, key: string): void => void map.set(key, (map.get(key) ?? 0) + 1);
 
   const listen = async (onHit: () => void): Promise<Server> => {
@@ -169,6 +171,7 @@ describe('fuzz: the Wasm host bridge (main-thread side) against a real kernel', 
         },
         { requiredKeys: ['grants', 'ttl_seconds', 'to'] },
       ),
+      nk_revoke: fc.record({ token: cap }),
       nk_log: fc.record({ level: fc.constantFrom('debug', 'info', 'warn', 'error', 'fatal', ''), message: fc.oneof(nastyString, fc.string()) }),
       http: fc.record(
         {
@@ -227,6 +230,15 @@ describe('fuzz: the Wasm host bridge (main-thread side) against a real kernel', 
             for (const key of Object.keys(fields)) if ((req_ as Record<string, unknown>)[key] === undefined) delete (req_ as Record<string, unknown>)[key];
           }
         }
+        if (fn === 'nk_revoke' && aim !== null) {
+          // Aimed: revoke a token the sender has just delegated (when its grants let it delegate at all).
+          const fields = aimed('nk_delegate', sender.grants, ...aim);
+          const minted = fields ? await sender.bridge('nk_delegate', { ...fields, cap: undefined }, { deadline: Date.now() + 2_000 }) : undefined;
+          if (minted?.ok && typeof minted.value === 'string') {
+            delegatedBy.set(sender.name, (delegatedBy.get(sender.name) ?? new Set()).add(minted.value));
+            req_ = { token: minted.value };
+          }
+        }
         const before = { received: received.length, hitsForbidden: hits.forbidden };
         const scopeArg = scope === 'none' ? null : { deadline: Date.now() + (scope === 'live' ? 2_000 : -1) };
         const response = await sender.bridge(fn, req_, scopeArg); // a rejection fails the property
@@ -266,6 +278,10 @@ describe('fuzz: the Wasm host bridge (main-thread side) against a real kernel', 
             if (!ownCap) throw new Error('delegated from a cap that is not its own');
             if (refDecide(targetOnly(sender.grants), 'delegate', r.to as string, '', '') !== 'allow') throw new Error(`delegated to ${String(r.to)} without a delegate grant`);
             if (typeof response.value !== 'string' || response.value.split('.').length !== 3) throw new Error('delegation answered with something that is not a token');
+            delegatedBy.set(sender.name, (delegatedBy.get(sender.name) ?? new Set()).add(response.value));
+            break;
+          case 'nk_revoke':
+            if (!delegatedBy.get(sender.name)?.has(r.token as string)) throw new Error(`${sender.name} revoked a token it did not delegate`);
             break;
           case 'http': {
             const url = new URL(r.url as string);
@@ -279,7 +295,7 @@ describe('fuzz: the Wasm host bridge (main-thread side) against a real kernel', 
       { numRuns: runs(6_000), seed: SEED },
     );
     // Each function must have been both allowed and refused, or the property proves little.
-    for (const fn of ['nk_call', 'nk_publish', 'nk_subscribe', 'nk_delegate', 'nk_log', 'http']) expect(tally.allowed.get(fn) ?? 0, `${fn} allowed`).toBeGreaterThan(0);
+    for (const fn of FNS) expect(tally.allowed.get(fn) ?? 0, `${fn} allowed`).toBeGreaterThan(0);
     const codes = new Set([...tally.refused.keys()].map((k) => k.split(':')[1]));
     for (const code of ['E_DENIED', 'E_BAD_ENVELOPE', 'E_TOKEN_INVALID', 'E_TIMEOUT', 'E_TOO_LARGE', 'E_NOT_SUBSET']) expect(codes.has(code), code).toBe(true);
     expect(hits.granted).toBeGreaterThan(0);

@@ -4,13 +4,13 @@
  * per-task delegated tokens replayed after their run ended, through the real
  * kernel and, for the DAG, a real `ExtensionHost` on a policy file.
  *
- * Decided behaviour for task tokens (extensions/dag/runner.ts): the tracker
- * delegates a token per attempt covering exactly `get` on the task's inputs and
- * `put` on its output, with a ttl of the attempt's remaining time rounded up to
- * a whole second; it does not revoke it when the attempt settles. So a task
- * token replayed after its run ended is honoured (for its exact grants, by its
- * subject only) until the node deadline (± < 1 s: JWT exp is in seconds), then refused with
- * `E_TOKEN_EXPIRED`. Each refusal is checked in the audit file.
+ * Task tokens (extensions/dag/runner.ts): the tracker delegates a token per
+ * attempt covering exactly `get` on the task's inputs and `put` on its output,
+ * expiring at the attempt's deadline (JWT seconds), and revokes it when the
+ * attempt settles. So a task token kept by the instrument and replayed after its
+ * run ended is refused with `E_TOKEN_REVOKED` for every use, its exact grants
+ * included, and the revocation is in the audit log (actor dag). Each refusal is
+ * checked in the audit file.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -201,7 +201,7 @@ extensions:
     await host?.stop();
   });
 
-  it('during the run the thief uses its token; after the run it is honoured only for its grants, by its subject, until the node deadline; then E_TOKEN_EXPIRED', async () => {
+  it('during the run the thief uses its token; once the attempt settles the tracker revokes it: every replay is E_TOKEN_REVOKED', async () => {
     await operator.call('artifacts', 'put', 'inputs/doc.txt', { data: 'a secret report', encoding: 'utf8' });
     await operator.call('artifacts', 'put', 'inputs/other.txt', { data: 'not for this task', encoding: 'utf8' });
     const workflow = `version: 1\nname: steal\nnodes:\n  steal:\n    use: hostcall\n    op: task\n    inputs: { doc: inputs/doc.txt }\n    output: "out/{runId}/stolen.txt"\n    timeoutMs: ${TIMEOUT_MS}\n`;
@@ -221,30 +221,33 @@ extensions:
       const reply = (await operator.call('hostcall', 'text', '', { fn: 'nk_call', text: JSON.stringify(request) }, { timeoutMs: 5_000 })) as { raw: string };
       return JSON.parse(reply.raw) as HostReply;
     };
-    // After the run ended, before the deadline: its exact grants only.
+    // After the run ended, well before the deadline: revoked, its exact grants included.
     expect(Date.now()).toBeLessThan(Number(claims.exp) * 1000 - 500);
-    expect((await replay({ to: 'artifacts', op: 'get', resource: 'inputs/doc.txt', body: { encoding: 'utf8' }, cap: task.cap })).ok).toMatchObject({ data: 'a secret report' });
-    expect((await replay({ to: 'artifacts', op: 'get', resource: 'inputs/other.txt', body: { encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_DENIED');
-    expect((await replay({ to: 'artifacts', op: 'put', resource: 'out/elsewhere.txt', body: { data: 'x', encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_DENIED');
-    expect((await replay({ to: 'artifacts', op: 'stat', resource: 'inputs/doc.txt', body: {}, cap: task.cap })).error?.code).toBe('E_DENIED');
+    expect((await replay({ to: 'artifacts', op: 'get', resource: 'inputs/doc.txt', body: { encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_TOKEN_REVOKED');
+    expect((await replay({ to: 'artifacts', op: 'put', resource: task.output, body: { data: 'overwrite', encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_TOKEN_REVOKED');
+    expect((await replay({ to: 'artifacts', op: 'get', resource: 'inputs/other.txt', body: { encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_TOKEN_REVOKED');
+    // Nor can the thief delegate from it.
+    const delegated = (await operator.call('hostcall', 'text', '', { fn: 'nk_delegate', text: JSON.stringify({ grants: [{ action: 'call', to: 'artifacts', ops: ['get'], resources: ['inputs/doc.txt'] }], ttl_seconds: 60, to: 'collector', cap: task.cap }) }, { timeoutMs: 5_000 })) as { raw: string };
+    expect((JSON.parse(delegated.raw) as HostReply).error?.code).toBe('E_TOKEN_REVOKED');
     // The accomplice holding the token string: not its subject.
     await expect(collector.call('artifacts', 'get', 'inputs/doc.txt', { encoding: 'utf8' }, { cap: task.cap })).rejects.toMatchObject({ code: 'E_TOKEN_INVALID' });
 
-    // After the node deadline (+ the rounding): expired, for every use.
-    await new Promise((resolve) => setTimeout(resolve, Number(claims.exp) * 1000 - Date.now() + 1_100));
-    expect((await replay({ to: 'artifacts', op: 'get', resource: 'inputs/doc.txt', body: { encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_TOKEN_EXPIRED');
-    expect((await replay({ to: 'artifacts', op: 'put', resource: task.output, body: { data: 'overwrite', encoding: 'utf8' }, cap: task.cap })).error?.code).toBe('E_TOKEN_EXPIRED');
-
     host.kernel.audit.flush();
-    const records = readAudit(auditFile).filter((r) => r.actor === 'hostcall' && r.action === 'call' && r.target === 'artifacts');
-    expect(records.filter((r) => r.verdict === 'deny').map((r) => r.code)).toEqual(['E_DENIED', 'E_DENIED', 'E_DENIED', 'E_TOKEN_EXPIRED', 'E_TOKEN_EXPIRED']);
-    expect(readAudit(auditFile).some((r) => r.actor === 'collector' && r.verdict === 'deny' && r.code === 'E_TOKEN_INVALID')).toBe(true);
+    const audit = readAudit(auditFile);
+    const revocation = audit.find((r) => r.action === 'revoke' && r.token_jti === claims.jti);
+    expect(revocation).toMatchObject({ actor: 'dag', verdict: 'allow', target: 'hostcall' });
+    const endOfRun = audit.findIndex((r) => r.action === 'publish' && typeof r.target === 'string' && r.target.startsWith('dag.run.') && r.actor === 'dag' && audit.indexOf(r) > audit.indexOf(revocation!));
+    expect(endOfRun).toBeGreaterThan(-1);
+    const records = audit.filter((r) => r.actor === 'hostcall' && r.target === 'artifacts' && r.verdict === 'deny');
+    expect(records.map((r) => r.code)).toEqual(['E_TOKEN_REVOKED', 'E_TOKEN_REVOKED', 'E_TOKEN_REVOKED']);
+    expect(audit.some((r) => r.actor === 'hostcall' && r.action === 'delegate' && r.verdict === 'deny' && r.code === 'E_TOKEN_REVOKED')).toBe(true);
+    expect(audit.some((r) => r.actor === 'collector' && r.verdict === 'deny' && r.code === 'E_TOKEN_INVALID')).toBe(true);
     expect((await verifyAuditLog(auditFile)).ok).toBe(true);
     const stored = (await operator.call('dag', 'status', '', { runId })) as { runs: { state: string }[] };
     expect(stored.runs[0]?.state).toBe('succeeded');
-    tally.attacks += 7;
-    tally.refusedExact += 6;
-    tally.audited += 6;
+    tally.attacks += 5;
+    tally.refusedExact += 5;
+    tally.audited += 5;
     figure('dag task token: exp − node deadline (ms)', Number(claims.exp) * 1000 - task.deadline);
   }, 30_000);
 });

@@ -51,6 +51,9 @@ export class RefusingPort implements ExtensionPort {
   async delegate(_grants: readonly unknown[], _ttl: number, to: string): Promise<string> {
     return this.#refuse(`delegate ${to}`);
   }
+  async revoke(): Promise<void> {
+    this.#refuse('revoke');
+  }
   log(): void {}
 }
 

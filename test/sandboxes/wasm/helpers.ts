@@ -116,6 +116,10 @@ export class RecordingPort implements ExtensionPort {
     this.#check('delegate', to, '', '');
     return 'delegated-token';
   }
+  readonly revoked: string[] = [];
+  async revoke(token: string): Promise<void> {
+    this.revoked.push(token);
+  }
   log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
     this.logs.push({ level, message, ...(fields ? { fields } : {}) });
   }

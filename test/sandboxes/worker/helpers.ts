@@ -101,7 +101,7 @@ export function recordingPort(id: string): import('../../../nanokernel/index.js'
   const refuse = async (): Promise<never> => {
     throw new (await import('../../../nanokernel/index.js')).KernelError('E_DENIED', 'this test port grants nothing');
   };
-  return { id, logs, call: refuse, publish: refuse, subscribe: refuse, delegate: refuse, log: (...args: unknown[]) => void logs.push(args) };
+  return { id, logs, call: refuse, publish: refuse, subscribe: refuse, delegate: refuse, revoke: refuse, log: (...args: unknown[]) => void logs.push(args) };
 }
 
 let envelopeCounter = 0;

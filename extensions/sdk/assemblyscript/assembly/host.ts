@@ -15,6 +15,9 @@ export declare function nk_subscribe(request: u64): u64;
 @external("extism:host/user", "nk_delegate")
 export declare function nk_delegate(request: u64): u64;
 
+@external("extism:host/user", "nk_revoke")
+export declare function nk_revoke(request: u64): u64;
+
 @external("extism:host/user", "nk_log")
 export declare function nk_log(request: u64): u64;
 

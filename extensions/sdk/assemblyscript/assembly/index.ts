@@ -2,13 +2,13 @@
 //
 // A plugin exports `handle()`: it reads the delivery with `delivery()`, does its
 // work, and answers with `replyOk(json)` or `replyError(code, message)`. It asks
-// the kernel for things with `call`, `publish`, `subscribe`, `delegate` and `log`;
+// the kernel for things with `call`, `publish`, `subscribe`, `delegate`, `revoke` and `log`;
 // each returns a `Reply` and never traps on a denial: check `reply.ok`.
 //
 // Build with scripts/build-plugins.mjs, which passes
 // `--use abort=extensions/sdk/assemblyscript/assembly/index/nkAbort`. See docs/plugin-abi.md.
 import { Config, Host, Memory } from "@extism/as-pdk";
-import { nk_call, nk_delegate, nk_log, nk_publish, nk_subscribe, extism_length } from "./host";
+import { nk_call, nk_delegate, nk_log, nk_publish, nk_revoke, nk_subscribe, extism_length } from "./host";
 import { JsonValue, jsonString, parseJson, JSON_STRING } from "./json";
 
 export { JsonValue, jsonString, parseJson } from "./json";
@@ -19,6 +19,7 @@ const NK_PUBLISH: i32 = 1;
 const NK_SUBSCRIBE: i32 = 2;
 const NK_DELEGATE: i32 = 3;
 const NK_LOG: i32 = 4;
+const NK_REVOKE: i32 = 5;
 
 /** What the kernel answered: `ok` with `value`, or an error `code` and `message`. */
 export class Reply {
@@ -37,6 +38,7 @@ function send(which: i32, request: string): Reply {
   else if (which == NK_PUBLISH) offset = nk_publish(mem.offset);
   else if (which == NK_SUBSCRIBE) offset = nk_subscribe(mem.offset);
   else if (which == NK_DELEGATE) offset = nk_delegate(mem.offset);
+  else if (which == NK_REVOKE) offset = nk_revoke(mem.offset);
   else offset = nk_log(mem.offset);
   mem.free();
   return readReply(offset);
@@ -96,6 +98,14 @@ export function delegate(grantsJson: string, ttlSeconds: i32, to: string, cap: s
   let request = "{\"grants\":" + grantsJson + ",\"ttl_seconds\":" + ttlSeconds.toString() + ",\"to\":" + jsonString(to);
   if (cap.length > 0) request += ",\"cap\":" + jsonString(cap);
   return send(NK_DELEGATE, request + "}");
+}
+
+/**
+ * Revoke a token this plugin delegated (and everything delegated from it) when the
+ * work it was for is over. Any other token is refused with E_DENIED.
+ */
+export function revoke(token: string): Reply {
+  return send(NK_REVOKE, "{\"token\":" + jsonString(token) + "}");
 }
 
 /** Log a message ("debug" | "info" | "warn" | "error"); never log bodies or tokens. */
