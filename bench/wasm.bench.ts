@@ -18,7 +18,7 @@ import { Envelope } from '../nanokernel/index.js';
 import { decodeReply, encodeDelivery } from '../sandboxes/wasm/plugin-io.js';
 import { byName, measure, row, summarize, timeOnce, type BenchFile, type Row } from './harness.js';
 import { ENDPOINT, startSubjects, wordcountSandbox } from './peers/kernel-subjects.js';
-import { createDirectPlugin, deliveryInput, pluginFile, resettingCaller, startExtismWorker } from './peers/wasm-direct.js';
+import { createDirectPlugin, deliveryInput, pluginFile, resettingCall, resettingCaller, startExtismWorker } from './peers/wasm-direct.js';
 
 const TEXT = 'the quick brown fox jumps over the lazy dog';
 const MANY = 50;
@@ -41,9 +41,9 @@ const run: BenchFile = async (options) => {
     const envelope = () =>
       Envelope.parse({ v: 1, id: `w-${++seq}`, kind: 'call', from: 'bencher', to: 'wordcount-alone', op: 'count', resource: '', ts: Date.now(), trace_id: 'bench-trace', span_id: `s-${seq}`, body: TEXT });
     // In-process under the kernel: the sandbox's own encode/decode around an in-process instance.
-    const kernelInProcess = resettingCaller(inProcess);
+    const kernelInProcess = resettingCall(inProcess);
     await kernel.register('wordcount-inproc', await kernel.mintToken('wordcount-inproc', []), async (envelope) => {
-      const output = await inProcess.call('handle', encodeDelivery(envelope, 1 << 20));
+      const output = await kernelInProcess(encodeDelivery(envelope, 1 << 20));
       return decodeReply('wordcount-inproc', output?.bytes() ?? null, envelope.kind);
     }, ENDPOINT);
     const direct = resettingCaller(inProcess);
@@ -60,7 +60,6 @@ const run: BenchFile = async (options) => {
       JSON.stringify(await alone.deliver(envelope(), 10_000)),
     ];
     if (answers.some((answer) => answer !== want)) throw new Error(`wasm bench: paths disagree: ${answers.join(' ')}`);
-    void kernelInProcess;
 
     const timed = await measure(options, {
       'extism in-process (direct)': () => direct(input),

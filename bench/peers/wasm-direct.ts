@@ -52,14 +52,19 @@ export function deliveryInput(body: unknown, seq = 0): string {
   });
 }
 
-/** A caller that resets Extism's per-call memory every 1,000 calls (Extism 1.0.3 fails call 16,384). */
-export function resettingCaller(plugin: Plugin): (input: string) => Promise<string> {
+/** `handle` of `plugin`, resetting Extism's per-call memory every 1,000 calls (Extism 1.0.3 fails call 16,384). */
+export function resettingCall(plugin: Plugin): (input: string) => ReturnType<Plugin['call']> {
   let calls = 0;
   return async (input) => {
     if (++calls % 1_000 === 0) await plugin.reset();
-    const output = await plugin.call('handle', input);
-    return output?.text() ?? '';
+    return plugin.call('handle', input);
   };
+}
+
+/** The same, answering the output as text (what a direct user of the SDK reads). */
+export function resettingCaller(plugin: Plugin): (input: string) => Promise<string> {
+  const call = resettingCall(plugin);
+  return async (input) => (await call(input))?.text() ?? '';
 }
 
 /** The bare worker of extism-worker.ts, running `module`; resolves once its instance is built. */
