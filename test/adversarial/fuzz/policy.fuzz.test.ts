@@ -10,7 +10,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compilePolicy, parsePolicy, PolicyInvalidError, type PolicyProblem } from '../../../policies/index.js';
-import { assertCoded, figure, LONG, nastyString, runs, SEED } from './harness.js';
+import { assertCoded, figure, LONG, runs, SEED } from './harness.js';
+import { randomText as randomTextOf, textEdits, YAML_FRAGMENTS } from './text-arbitraries.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const SHIPPED = [
@@ -64,44 +65,13 @@ function assertPlaced(problems: readonly PolicyProblem[], text: string): void {
 // YAML's sharp edges: anchors, aliases, merge keys, tags, directives, flow and block scalars.
 const FRAGMENTS = [
   'version: 1', 'version: 2', 'extensions:', '  x:', '    sandbox: worker', '    sandbox: host', '    module: ./m.js', '    why: w', '    allow:',
-  '      - call: "*"', '      - publish: a.*', '        ops: [get]', '    deny: []', 'a: &a {b: 1}', 'c: *a', '<<: *a', '*', '&x', '!!binary AAAA',
-  '!!js/function x', '%YAML 1.2', '---', '...', '|', '>-', '"\\u0000"', "'", '"', '#', '\t', ' ', ':', '- ', '? ', '{', '}', '[', ']', ',', '\r',
-  '\ufeff', '__proto__: {}', 'extensions: {__proto__: {sandbox: host, why: x}}', 'sha256: 00', 'host: {memoryMb: 99999}', 'data: {a: [1, {b: null}]}',
+  '      - call: "*"', '      - publish: a.*', '        ops: [get]', '    deny: []', ...YAML_FRAGMENTS,
+  'extensions: {__proto__: {sandbox: host, why: x}}', 'sha256: 00', 'host: {memoryMb: 99999}', 'data: {a: [1, {b: null}]}',
 ];
-const yamlSoup = fc
-  .array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: nastyString.map((s) => s.slice(0, 40)) }), { maxLength: 24 })
-  .chain((parts) => fc.array(fc.constantFrom('\n', ' ', '', '\n  ', '\n    '), { minLength: parts.length, maxLength: parts.length }).map((seps) => parts.map((p, i) => p + seps[i]).join('')));
-
-const randomText = fc.oneof(
-  fc.string({ maxLength: 200 }),
-  fc.string({ unit: 'binary', maxLength: 200 }),
-  yamlSoup,
-  fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
-);
+const randomText = randomTextOf(FRAGMENTS);
 
 /** One edit of a shipped policy. */
-const edit = fc.oneof(
-  fc.tuple(fc.nat(), fc.nat(40)).map(([at, n]) => (t: string) => t.slice(0, at % (t.length + 1)) + t.slice((at % (t.length + 1)) + n)),
-  fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...FRAGMENTS), nastyString.map((s) => s.slice(0, 30)))).map(([at, s]) => (t: string) => t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1))),
-  fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (t: string) => {
-    const lines = t.split('\n');
-    const [i, j] = [a % lines.length, b % lines.length];
-    [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-    return lines.join('\n');
-  }),
-  fc.tuple(fc.nat(), fc.constantFrom('', ' ', '  ', '\t')).map(([a, indent]) => (t: string) => {
-    const lines = t.split('\n');
-    const i = a % lines.length;
-    lines[i] = indent + lines[i]!.trimStart();
-    return lines.join('\n');
-  }),
-  fc.nat().map((a) => (t: string) => {
-    const lines = t.split('\n');
-    const i = a % lines.length;
-    lines.splice(i, 0, lines[i]!);
-    return lines.join('\n');
-  }),
-);
+const edit = fc.oneof(...textEdits(FRAGMENTS));
 
 describe('fuzz: policy files', () => {
   afterAll(() => {

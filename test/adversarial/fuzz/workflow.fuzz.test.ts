@@ -12,7 +12,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_WORKFLOW_CHARS, parseWorkflow, WorkflowInvalidError, type WorkflowProblem } from '../../../extensions/dag/workflow/index.js';
-import { assertCoded, figure, LONG, nastyString, runs, SEED } from './harness.js';
+import { assertCoded, figure, LONG, runs, SEED } from './harness.js';
+import { randomText as randomTextOf, textEdits, YAML_FRAGMENTS } from './text-arbitraries.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const DEMO = readFileSync(path.join(ROOT, 'examples/workflows/demo.yaml'), 'utf8');
@@ -61,42 +62,13 @@ const FRAGMENTS = [
   'version: 1', 'version: 2', 'name: w', 'nodes:', '  a:', '  b:', '    use: wordcount', '    op: task', '    needs: [a]', '    needs: [b]', '    needs: [zz]',
   '    fallback: a', '    fallback: b', '    inputs: { t: { from: a } }', '    inputs: { t: { from: b } }', '    output: "reports/{runId}/x"', '    output: dag/x',
   '    retries: -1', '    retries: 99999999999', '    timeoutMs: 0', '    lease: true', '    when: { node: a, path: x, equals: 1 }', '    decide: { kind: instrument, candidates: [] }',
-  'defaults: { timeoutMs: 5000 }', 'a: &a {b: 1}', 'c: *a', '<<: *a', '*', '&x', '!!binary AAAA', '!!js/function x', '%YAML 1.2', '---', '...', '|', '>-', '"\\u0000"',
-  "'", '"', '#', '\t', ' ', ':', '- ', '? ', '{', '}', '[', ']', ',', '\r', '\ufeff', '__proto__: {}', 'nodes: {__proto__: {use: x}}', 'nodes: {constructor: {use: x}}',
+  'defaults: { timeoutMs: 5000 }', ...YAML_FRAGMENTS, 'nodes: {__proto__: {use: x}}', 'nodes: {constructor: {use: x}}',
 ];
-const yamlSoup = fc
-  .array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: nastyString.map((s) => s.slice(0, 40)) }), { maxLength: 24 })
-  .chain((parts) => fc.array(fc.constantFrom('\n', ' ', '', '\n  ', '\n    '), { minLength: parts.length, maxLength: parts.length }).map((seps) => parts.map((p, i) => p + seps[i]).join('')));
-
-const randomText = fc.oneof(
-  fc.string({ maxLength: 200 }),
-  fc.string({ unit: 'binary', maxLength: 200 }),
-  yamlSoup,
-  fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
-);
+const randomText = randomTextOf(FRAGMENTS);
 
 /** One edit of a shipped workflow (same shapes as the policy fuzzer's). */
 const edit = fc.oneof(
-  fc.tuple(fc.nat(), fc.nat(40)).map(([at, n]) => (t: string) => t.slice(0, at % (t.length + 1)) + t.slice((at % (t.length + 1)) + n)),
-  fc.tuple(fc.nat(), fc.oneof(fc.constantFrom(...FRAGMENTS), nastyString.map((s) => s.slice(0, 30)))).map(([at, s]) => (t: string) => t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1))),
-  fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (t: string) => {
-    const lines = t.split('\n');
-    const [i, j] = [a % lines.length, b % lines.length];
-    [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-    return lines.join('\n');
-  }),
-  fc.tuple(fc.nat(), fc.constantFrom('', ' ', '  ', '\t')).map(([a, indent]) => (t: string) => {
-    const lines = t.split('\n');
-    const i = a % lines.length;
-    lines[i] = indent + lines[i]!.trimStart();
-    return lines.join('\n');
-  }),
-  fc.nat().map((a) => (t: string) => {
-    const lines = t.split('\n');
-    const i = a % lines.length;
-    lines.splice(i, 0, lines[i]!);
-    return lines.join('\n');
-  }),
+  ...textEdits(FRAGMENTS),
   // Rename a node reference: dangling needs/from/fallback, or a new cycle.
   fc.tuple(fc.constantFrom('count', 'summary', 'headline', 'digest', 'publish', 'fetch'), fc.constantFrom('count', 'summary', 'digest', 'publish', 'nope', 'fetch', 'a b')).map(([from, to]) => (t: string) => {
     const at = t.indexOf(`from: ${from}`);
