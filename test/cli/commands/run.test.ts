@@ -1,12 +1,14 @@
 /**
  * `nanokernel run`: `npm start` runs the demo to the end and its summary shows
  * the artifacts, the arbitration decision and the one denial, with a log that
- * verifies; bad workflows and options fail with their exit codes.
+ * verifies; bad workflows and options fail with their exit codes; Ctrl-C
+ * mid-run stops cleanly with a complete log.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoStack, json, nk, npm, tempDir, writeDemoPolicy, type Ran } from './cli.js';
+import { BIN, expectNoStack, json, nk, npm, tempDir, writeDemoPolicy, type Ran } from './cli.js';
 
 describe.concurrent('npm start (the demo)', () => {
   let dir: string;
@@ -105,4 +107,38 @@ describe.concurrent('nanokernel run: errors', () => {
     expect(ran.code).toBe(1);
     expect(ran.stderr).toContain('    at ');
   });
+});
+
+describe('Ctrl-C during the demo', () => {
+  it('stops the extensions, flushes the audit log (which verifies) and exits 130', async () => {
+    const dir = tempDir('nk-sigint-');
+    const policy = writeDemoPolicy(dir);
+    const audit = path.join(dir, 'audit.log');
+    const child = spawn(process.execPath, [BIN, 'run', '--policy', policy, '--audit', audit, '--keys', path.join(dir, 'keys.json')], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Interrupt as soon as the workflow has started: nodes are in flight.
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (/^running /m.test(stdout)) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('interrupted: stopping extensions and flushing the audit log');
+    expect(stdout).not.toMatch(/succeeded in/);
+    expectNoStack({ code: 130, stdout, stderr });
+
+    const verified = await nk(['audit', 'verify', audit, '--json'], dir);
+    expect(verified.code, verified.stdout).toBe(0);
+    const records = readFileSync(audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string; target?: string });
+    expect(records.some((r) => r.action === 'call' && r.target === 'dag')).toBe(true);
+    // Every extension that started was stopped, and that is on disk.
+    const started = new Set(records.filter((r) => r.action === 'endpoint.start').map((r) => r.target));
+    const stopped = new Set(records.filter((r) => r.action === 'endpoint.stop').map((r) => r.target));
+    expect([...started].filter((id) => !stopped.has(id))).toEqual([]);
+  }, 60_000);
 });
