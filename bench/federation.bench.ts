@@ -63,7 +63,7 @@ const run: BenchFile = async (options): Promise<Section> => {
   };
   const ours = await throughput(() => client.call('echo', 'say', '', body));
   const bare = await throughput(() => requester.request('bench.echo', payload));
-  const signatures = a.foreignSignatureChecks + b.foreignSignatureChecks;
+  const signatures = a.peers.signatureChecks + b.peers.signatureChecks;
 
   await fa.leave();
   await fb.leave();

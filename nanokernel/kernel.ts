@@ -17,8 +17,9 @@ import { EndpointState, type EndpointOptions, type Handler } from './endpoint.js
 import { ExtensionId, IdSource } from './envelope.js';
 import { KernelError } from './errors.js';
 import { ForeignCalls } from './foreign-calls.js';
-import { ForeignIssuers, signRevocationList, type ForeignTrust } from './foreign.js';
+import { ForeignIssuers } from './foreign.js';
 import { KeyRing } from './keys.js';
+import { PeerKernels } from './peer-kernels.js';
 import { Port } from './port.js';
 import type { Sandbox } from './sandbox.js';
 import { DEFAULT_RESTART_POLICY, Supervised, type RestartPolicy } from './supervisor.js';
@@ -77,14 +78,12 @@ export class Kernel {
   #policyHash: string | undefined;
   #stopping = false;
   readonly #supervised = new Map<string, Supervised>();
-  readonly #audience: string;
-  readonly #foreign: ForeignIssuers;
-  readonly #foreignCalls: ForeignCalls;
+  /** Peer kernels (federation): whose tokens this kernel honours, their revocations, their calls. */
+  readonly peers: PeerKernels;
   readonly #revocationListeners = new Set<(jti: string) => void>();
 
   private constructor(id: string, keys: KeyRing, tokens: TokenService, audit: AuditLog, options: KernelOptions) {
     this.id = id;
-    this.#audience = options.audience ?? 'nanokernel';
     this.#keys = keys;
     this.#tokens = tokens;
     this.audit = audit;
@@ -100,8 +99,10 @@ export class Kernel {
       policyHash: () => this.#policyHash,
       ...(options.unsafeLearnMode?.length ? { unsafeLearnMode: new Set(options.unsafeLearnMode) } : {}),
     });
-    this.#foreign = new ForeignIssuers(this.#audience, this.#clock);
-    this.#foreignCalls = new ForeignCalls({ dispatcher: this.#dispatcher, issuers: this.#foreign, defaults: this.#defaults, clock: this.#clock });
+    const audience = options.audience ?? 'nanokernel';
+    const issuers = new ForeignIssuers(audience, this.#clock);
+    const calls = new ForeignCalls({ dispatcher: this.#dispatcher, issuers, defaults: this.#defaults, clock: this.#clock });
+    this.peers = new PeerKernels({ id, audience, keys, tokens, issuers, calls, clock: this.#clock, record: (entry) => this.record(entry) });
     if (options.unsafeLearnMode?.length) {
       this.logger.warn({ extensions: options.unsafeLearnMode }, 'LEARNING MODE: denials of these extensions are recorded and let through');
     }
@@ -169,46 +170,6 @@ export class Kernel {
   onRevoke(listener: (jti: string) => void): () => void {
     this.#revocationListeners.add(listener);
     return () => this.#revocationListeners.delete(listener);
-  }
-
-  /** This kernel's live revocations, signed with its key, for peer kernels to apply. */
-  signRevocationList(): Promise<string> {
-    return signRevocationList(this.#keys, this.id, this.#audience, this.#tokens.revocations(), this.#clock());
-  }
-
-  /**
-   * Honour tokens issued by kernel `id`, verified against its pinned public keys,
-   * for at most `trust.grants`, while its revocation lists are fresh. Recorded.
-   */
-  trustForeignKernel(id: string, trust: ForeignTrust): void {
-    this.#foreign.trust(id, trust);
-    this.record({ actor: 'kernel', action: 'peer.trust', verdict: 'info', target: id, detail: { kids: trust.jwks.keys.map((key) => key.kid ?? null), grants: trust.grants.length, grace_ms: trust.graceMs } });
-  }
-
-  /** Stop honouring kernel `id`'s tokens. Recorded. */
-  distrustForeignKernel(id: string, reason: string): void {
-    this.#foreign.distrust(id);
-    this.record({ actor: 'kernel', action: 'peer.distrust', verdict: 'info', target: id, detail: { reason } });
-  }
-
-  /** Apply a revocation list signed by a trusted kernel; each newly revoked token is recorded. Returns how many were new. */
-  async applyForeignRevocations(list: string): Promise<number> {
-    const { issuer, added } = await this.#foreign.applyRevocations(list);
-    for (const jti of added) this.record({ actor: 'kernel', action: 'revoke', verdict: 'info', token_jti: jti, detail: { issuer, reason: `revoked by kernel ${issuer}` } });
-    return added.length;
-  }
-
-  /**
-   * Decide and deliver a call or event that arrived from another kernel, on the
-   * authority of the sender's token (`cap`) and this kernel's grants for its issuer.
-   */
-  acceptForeign(envelope: unknown): Promise<unknown> {
-    return this.#foreignCalls.accept(envelope);
-  }
-
-  /** Signatures of foreign tokens checked so far (cache misses). */
-  get foreignSignatureChecks(): number {
-    return this.#foreign.signatureChecks;
   }
 
   /**

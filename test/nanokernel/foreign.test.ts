@@ -10,8 +10,8 @@ const bound = [Grant.parse({ action: 'call', to: 'echo', ops: ['say'], rule: 'b.
 async function kernels(graceMs = 60_000, clock = () => Date.now()) {
   const a = await startKernel({ id: 'a', clock });
   const b = await startKernel({ id: 'b', clock });
-  b.trustForeignKernel('a', { jwks: a.jwks(), grants: bound, graceMs });
-  await b.applyForeignRevocations(await a.signRevocationList());
+  b.peers.trust('a', { jwks: a.jwks(), grants: bound, graceMs });
+  await b.peers.applyRevocations(await a.peers.signRevocationList());
   const seen: Envelope[] = [];
   await b.register('echo', await b.mintToken('echo', []), (env) => {
     seen.push(env);
@@ -35,7 +35,7 @@ describe('calls from another kernel', () => {
     const { a, b, seen } = await kernels();
     const token = await a.mintToken('client', [{ action: 'call', to: 'echo' }]);
     const env = envelope(token);
-    expect(await b.acceptForeign(env)).toEqual({ echoed: env.body, from: 'client@a' });
+    expect(await b.peers.accept(env)).toEqual({ echoed: env.body, from: 'client@a' });
     expect(seen[0]).toMatchObject({ trace_id: env.trace_id, causation_id: env.id, from: 'client@a' });
     expect(seen[0]!.cap).toBeUndefined();
     await closeAll(a, b);
@@ -48,7 +48,7 @@ describe('calls from another kernel', () => {
     const { a, b, seen } = await kernels();
     const token = await a.mintToken('client', [{ action: 'call', to: 'echo' }]);
     const env = envelope(token, { op: 'secret' });
-    const error = await rejection(b.acceptForeign(env));
+    const error = await rejection(b.peers.accept(env));
     expect(error.code).toBe('E_DENIED');
     expect(error.message).toContain('peers.a');
     expect(seen).toHaveLength(0);
@@ -59,7 +59,7 @@ describe('calls from another kernel', () => {
   it('refuses what the token does not allow, even when the peer grants do', async () => {
     const { a, b, seen } = await kernels();
     const token = await a.mintToken('client', [{ action: 'call', to: 'echo', ops: ['other'] }]);
-    expect((await rejection(b.acceptForeign(envelope(token)))).code).toBe('E_DENIED');
+    expect((await rejection(b.peers.accept(envelope(token)))).code).toBe('E_DENIED');
     expect(seen).toHaveLength(0);
     await closeAll(a, b);
   });
@@ -69,17 +69,17 @@ describe('calls from another kernel', () => {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const claims = { nk: { grants: [{ action: 'call', to: 'echo' }], chain: [], depth: 0 } };
     const forge = (iss: string) => new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: a.jwks().keys[0]!.kid! }).setIssuer(iss).setSubject('client').setAudience('nanokernel').setIssuedAt().setExpirationTime('1h').setJti(`forged-${iss}`).sign(privateKey);
-    expect((await rejection(b.acceptForeign(envelope(await forge('a'))))).code).toBe('E_TOKEN_INVALID');
-    const evil = await rejection(b.acceptForeign(envelope(await forge('evil'))));
+    expect((await rejection(b.peers.accept(envelope(await forge('a'))))).code).toBe('E_TOKEN_INVALID');
+    const evil = await rejection(b.peers.accept(envelope(await forge('evil'))));
     expect(evil.code).toBe('E_TOKEN_INVALID');
     expect(evil.message).toContain('does not trust');
     const none = envelope('');
     delete none.cap;
-    expect((await rejection(b.acceptForeign(none))).code).toBe('E_TOKEN_INVALID');
+    expect((await rejection(b.peers.accept(none))).code).toBe('E_TOKEN_INVALID');
     const token = await a.mintToken('client', [{ action: 'call', to: 'echo' }]);
-    expect((await rejection(b.acceptForeign(envelope(token, { from: 'mallory' })))).code).toBe('E_TOKEN_INVALID');
-    expect((await rejection(b.acceptForeign({ ...envelope(token), kind: 'reply' }))).code).toBe('E_BAD_ENVELOPE');
-    expect((await rejection(b.acceptForeign({ nonsense: true }))).code).toBe('E_BAD_ENVELOPE');
+    expect((await rejection(b.peers.accept(envelope(token, { from: 'mallory' })))).code).toBe('E_TOKEN_INVALID');
+    expect((await rejection(b.peers.accept({ ...envelope(token), kind: 'reply' }))).code).toBe('E_BAD_ENVELOPE');
+    expect((await rejection(b.peers.accept({ nonsense: true }))).code).toBe('E_BAD_ENVELOPE');
     expect(seen).toHaveLength(0);
     await closeAll(a, b);
     const denials = readAudit(b.audit.file).filter((r) => r.verdict === 'deny');
@@ -91,14 +91,14 @@ describe('calls from another kernel', () => {
     const token = await a.mintToken('client', [{ action: 'call', to: 'echo' }, { action: 'delegate', to: 'helper' }]);
     const parentPort = await a.register('client', token, () => undefined);
     const child = await parentPort.delegate([{ action: 'call', to: 'echo' }], 60, 'helper');
-    expect(await b.acceptForeign(envelope(child, { from: 'helper' }))).toBeTruthy();
+    expect(await b.peers.accept(envelope(child, { from: 'helper' }))).toBeTruthy();
     a.revokeToken(a.tokenId('client')!, 'test');
-    expect(await b.applyForeignRevocations(await a.signRevocationList())).toBe(1);
-    expect((await rejection(b.acceptForeign(envelope(token)))).code).toBe('E_TOKEN_REVOKED');
-    expect((await rejection(b.acceptForeign(envelope(child, { from: 'helper' })))).code).toBe('E_TOKEN_REVOKED');
+    expect(await b.peers.applyRevocations(await a.peers.signRevocationList())).toBe(1);
+    expect((await rejection(b.peers.accept(envelope(token)))).code).toBe('E_TOKEN_REVOKED');
+    expect((await rejection(b.peers.accept(envelope(child, { from: 'helper' })))).code).toBe('E_TOKEN_REVOKED');
     // A list signed by another kernel is not applied.
     const c = await startKernel({ id: 'a' });
-    expect((await rejection(b.applyForeignRevocations(await c.signRevocationList()))).code).toBe('E_TOKEN_INVALID');
+    expect((await rejection(b.peers.applyRevocations(await c.peers.signRevocationList()))).code).toBe('E_TOKEN_INVALID');
     await closeAll(a, b, c);
     expect(readAudit(b.audit.file).find((r) => r.action === 'revoke')).toMatchObject({ token_jti: a.tokenId('client') ?? expect.any(String), detail: { issuer: 'a' } });
   });
@@ -107,25 +107,25 @@ describe('calls from another kernel', () => {
     let now = Date.now();
     const { a, b } = await kernels(1_000, () => now);
     const token = await a.mintToken('client', [{ action: 'call', to: 'echo' }]);
-    const old = await a.signRevocationList();
-    expect(await b.acceptForeign(envelope(token))).toBeTruthy();
+    const old = await a.peers.signRevocationList();
+    expect(await b.peers.accept(envelope(token))).toBeTruthy();
     now += 1_500;
-    const stale = await rejection(b.acceptForeign(envelope(token)));
+    const stale = await rejection(b.peers.accept(envelope(token)));
     expect(stale.code).toBe('E_TOKEN_INVALID');
     expect(stale.message).toContain('revocations cannot be checked');
-    await b.applyForeignRevocations(old);
-    expect((await rejection(b.acceptForeign(envelope(token)))).code).toBe('E_TOKEN_INVALID');
-    await b.applyForeignRevocations(await a.signRevocationList());
-    expect(await b.acceptForeign(envelope(token))).toBeTruthy();
+    await b.peers.applyRevocations(old);
+    expect((await rejection(b.peers.accept(envelope(token)))).code).toBe('E_TOKEN_INVALID');
+    await b.peers.applyRevocations(await a.peers.signRevocationList());
+    expect(await b.peers.accept(envelope(token))).toBeTruthy();
     await closeAll(a, b);
   });
 
   it('refuses all tokens of a kernel whose revocations were never heard', async () => {
     const a = await startKernel({ id: 'a' });
     const b = await startKernel({ id: 'b' });
-    b.trustForeignKernel('a', { jwks: a.jwks(), grants: bound, graceMs: 60_000 });
+    b.peers.trust('a', { jwks: a.jwks(), grants: bound, graceMs: 60_000 });
     await b.register('echo', await b.mintToken('echo', []), () => 'hi');
-    const error = await rejection(b.acceptForeign(envelope(await a.mintToken('client', [{ action: 'call', to: 'echo' }]))));
+    const error = await rejection(b.peers.accept(envelope(await a.mintToken('client', [{ action: 'call', to: 'echo' }]))));
     expect(error.message).toContain('none has been received yet');
     await closeAll(a, b);
   });
@@ -136,8 +136,8 @@ describe('calls from another kernel', () => {
     const sub = await b.register('reader', await b.mintToken('reader', [{ action: 'subscribe', to: 'news.*' }]), (env) => void got.push(env));
     await sub.subscribe('news.*');
     const token = await a.mintToken('client', [{ action: 'publish', to: '*' }]);
-    expect(await b.acceptForeign(envelope(token, { kind: 'event', to: 'news.today', op: '', deadline: undefined }))).toBe(1);
-    expect((await rejection(b.acceptForeign(envelope(token, { kind: 'event', to: 'gossip.today', op: '', deadline: undefined })))).code).toBe('E_DENIED');
+    expect(await b.peers.accept(envelope(token, { kind: 'event', to: 'news.today', op: '', deadline: undefined }))).toBe(1);
+    expect((await rejection(b.peers.accept(envelope(token, { kind: 'event', to: 'gossip.today', op: '', deadline: undefined })))).code).toBe('E_DENIED');
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(got.map((env) => [env.from, env.to])).toEqual([['client@a', 'news.today']]);
     await closeAll(a, b);
@@ -157,9 +157,9 @@ describe('remote proxies', () => {
     expect(await client.call('far', 'x', '', null)).toBe('ok');
     expect(forwarded[0]!.cap).toBe(token);
     expect(await client.call('echo', 'say', '', null)).toMatchObject({ from: 'client' });
-    b.trustForeignKernel('a', { jwks: a.jwks(), grants: [Grant.parse({ action: 'call', to: '*' })], graceMs: 60_000 });
+    b.peers.trust('a', { jwks: a.jwks(), grants: [Grant.parse({ action: 'call', to: '*' })], graceMs: 60_000 });
     const foreign = await a.mintToken('client', [{ action: 'call', to: '*' }]);
-    expect((await rejection(b.acceptForeign(envelope(foreign, { to: 'far' })))).code).toBe('E_NO_TARGET');
+    expect((await rejection(b.peers.accept(envelope(foreign, { to: 'far' })))).code).toBe('E_NO_TARGET');
     expect(forwarded).toHaveLength(1);
     await closeAll(a, b);
   });

@@ -73,7 +73,7 @@ export class Federation {
   /** Connect, trust the policy's peers, register the proxies, start listening. Throws `E_NO_TARGET` if NATS cannot be reached. */
   static async join(options: FederationOptions): Promise<Federation> {
     const { kernel, policy } = options;
-    for (const peer of policy.peers.values()) kernel.trustForeignKernel(peer.id, { jwks: peerKeys(peer), grants: peer.grants, graceMs: peer.revocationGraceMs });
+    for (const peer of policy.peers.values()) kernel.peers.trust(peer.id, { jwks: peerKeys(peer), grants: peer.grants, graceMs: peer.revocationGraceMs });
     let nc: NatsConnection;
     try {
       nc = await connect({ servers: [options.servers].flat() as string[], name: `nanokernel-${kernel.id}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectTimeWait ?? 250, pingInterval: 5_000 });
@@ -101,7 +101,7 @@ export class Federation {
     this.#subscriptions.push(
       this.#nc.subscribe(subjects.call(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onCall(msg) }),
       this.#nc.subscribe(subjects.event(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onEvent(msg) }),
-      this.#nc.subscribe(subjects.revocationSync(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : void kernel.signRevocationList().then((list) => msg.respond(list)) }),
+      this.#nc.subscribe(subjects.revocationSync(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : void kernel.peers.signRevocationList().then((list) => msg.respond(list)) }),
     );
     for (const peer of policy.peers.values()) {
       this.#subscriptions.push(this.#nc.subscribe(subjects.revocations(peer.id), { callback: (error, msg) => error ? this.#warn(error) : this.#applyRevocations(msg.string()) }));
@@ -189,17 +189,17 @@ export class Federation {
   /** Hand an envelope to the kernel once; a repeat (same id, same token) gets the first outcome. */
   #deliver(envelope: Envelope): Promise<unknown> {
     const key = `${envelope.id}:${envelope.from}:${envelope.cap?.slice(-24) ?? ''}`;
-    return this.#dedupe.run(key, envelope.deadline, Date.now(), () => this.#o.kernel.acceptForeign(envelope));
+    return this.#dedupe.run(key, envelope.deadline, Date.now(), () => this.#o.kernel.peers.accept(envelope));
   }
 
   #applyRevocations(list: string): void {
-    this.#o.kernel.applyForeignRevocations(list).catch((error: unknown) => this.#o.logger?.warn({ code: fromWire(error).code }, 'a revocation list was refused'));
+    this.#o.kernel.peers.applyRevocations(list).catch((error: unknown) => this.#o.logger?.warn({ code: fromWire(error).code }, 'a revocation list was refused'));
   }
 
   async #publishRevocations(): Promise<void> {
     if (this.#left || !this.#connected) return;
     try {
-      this.#nc.publish(subjects.revocations(this.#o.kernel.id), await this.#o.kernel.signRevocationList());
+      this.#nc.publish(subjects.revocations(this.#o.kernel.id), await this.#o.kernel.peers.signRevocationList());
     } catch (error) {
       this.#warn(error);
     }
@@ -208,7 +208,7 @@ export class Federation {
   async #syncFrom(peer: string): Promise<void> {
     try {
       const msg = await this.#nc.request(subjects.revocationSync(peer), undefined, { timeout: 1_000 });
-      await this.#o.kernel.applyForeignRevocations(msg.string());
+      await this.#o.kernel.peers.applyRevocations(msg.string());
     } catch {
       // The peer is not up yet; its heartbeats will arrive when it is.
     }
