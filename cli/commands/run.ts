@@ -179,12 +179,16 @@ export async function runCommand(io: Io, args: readonly string[]): Promise<numbe
 
 async function joinFederation(host: ExtensionHost, servers: string) {
   const { Federation } = await import('../runtime/federation/index.js');
+  let federation;
   try {
-    return await Federation.join({ kernel: host.kernel, policy: host.policy, servers, logger: host.kernel.logger });
+    federation = await Federation.join({ kernel: host.kernel, policy: host.policy, servers, logger: host.kernel.logger });
   } catch (error) {
     await host.stop();
     throw error;
   }
+  // A reloaded policy's peers apply at once: a removed peer's tokens stop working.
+  host.onPolicyApplied((policy) => federation.applyPolicy(policy));
+  return federation;
 }
 
 /** `run --serve`: boot, join the federation if asked, say "ready", and serve until a signal. */

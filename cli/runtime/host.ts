@@ -66,6 +66,7 @@ export class ExtensionHost {
   /** Root tokens replaced by a scheduled renewal but not expired: delegations made from them still live. */
   readonly #superseded = new Map<string, { jti: string; until: number }[]>();
   #watcher: PolicyWatcher | undefined;
+  readonly #appliedListeners = new Set<(policy: CompiledPolicy) => Promise<void> | void>();
   #refresh: ReturnType<typeof setInterval> | undefined;
 
   private constructor(kernel: Kernel, policy: CompiledPolicy, options: HostOptions) {
@@ -232,6 +233,13 @@ export class ExtensionHost {
       const extension = next.extensions.get(id)!;
       if (extension.sandbox !== 'host' && this.#wanted(id)) await this.#startExtension(extension);
     }
+    for (const listener of this.#appliedListeners) await listener(next);
+  }
+
+  /** Be told of each reloaded policy once it is applied (the federation link re-reads its peers). Returns the unsubscribe function. */
+  onPolicyApplied(listener: (policy: CompiledPolicy) => Promise<void> | void): () => void {
+    this.#appliedListeners.add(listener);
+    return () => this.#appliedListeners.delete(listener);
   }
 
   #rejected(error: unknown): void {

@@ -98,7 +98,7 @@ peers:
         why: only upper
     revocationGraceMs: 1000
 `);
-    child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/bin.js'), 'run', '--serve', '--json', '--policy', file('b.yaml'), '--kernel-id', 'b', '--nats', server.url, '--audit', file('b.log'), '--keys', file('b.keys.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/bin.js'), 'run', '--serve', '--watch', '--json', '--policy', file('b.yaml'), '--kernel-id', 'b', '--nats', server.url, '--audit', file('b.log'), '--keys', file('b.keys.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -181,6 +181,27 @@ peers:
     expect(took).toBeLessThan(1_000);
     await eventually(() => expect(records(file('b.log')).find((r) => r.action === 'revoke' && r.token_jti === jti)).toMatchObject({ detail: { issuer: 'a' } }));
   });
+
+  it("applies b's policy reloads to peer a at once: narrowed grants deny, a removed peer is distrusted, restored it is trusted again", async () => {
+    const original = readFileSync(file('b.yaml'), 'utf8');
+    const token = await host.kernel.mintToken('operator', [{ action: 'call', to: 'uppercase' }]);
+    expect(await send(token)).toMatchObject({ ok: true, body: 'X' });
+    writeFileSync(file('b.yaml'), original.replace('ops: [upper]', 'ops: [lower]'));
+    await eventually(async () => expect(await send(token)).toMatchObject({ ok: false, error: { code: 'E_DENIED' } }));
+    writeFileSync(file('b.yaml'), original.slice(0, original.indexOf('peers:')));
+    await eventually(async () => {
+      const reply = await send(token);
+      expect(reply).toMatchObject({ ok: false, error: { code: 'E_TOKEN_INVALID' } });
+      expect(reply.error!.message).toContain('does not trust');
+    });
+    writeFileSync(file('b.yaml'), original);
+    await eventually(async () => expect(await send(token)).toMatchObject({ ok: true, body: 'X' }));
+    await eventually(() => {
+      const changes = records(file('b.log')).filter((r) => r.action === 'peer.trust' || r.action === 'peer.distrust' || r.action === 'policy.reload').map((r) => r.action);
+      expect(changes.filter((action) => action === 'policy.reload')).toHaveLength(3);
+      expect(changes.lastIndexOf('peer.trust')).toBeGreaterThan(changes.indexOf('peer.distrust'));
+    });
+  }, 30_000);
 
   it('fails remote calls cleanly while NATS is down, keeps local work going, and recovers by itself', async () => {
     const port = server.port;

@@ -9,18 +9,20 @@
  *   the caller's token) by request/reply to the peer, within the call's
  *   deadline; while NATS is down it waits for the reconnect and retries the
  *   same envelope (the peer answers a repeat from its de-duplication cache).
- * - In: envelopes from peers go to `Kernel.acceptForeign`, at most once per envelope id.
+ * - In: envelopes from peers go to `kernel.peers.accept`, at most once per envelope id.
+ * - Reload: `applyPolicy` re-reads the peers of a reloaded policy: a removed peer is
+ *   distrusted at once, a changed one re-trusted with its new keys and grants.
  * - Revocations: a signed list on every revocation and every `heartbeatMs`;
  *   peers' lists are applied as they arrive, and asked for on joining.
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { connect, errors, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { KernelError, fromWire, parseEnvelope, type Envelope, type ForeignTrust, type Kernel } from '../../../nanokernel/index.js';
+import { KernelError, fromWire, parseEnvelope, type Envelope, type Kernel } from '../../../nanokernel/index.js';
 import type { CompiledPeer, CompiledPolicy } from '../../../policies/index.js';
 import { Dedupe } from './dedupe.js';
+import { offers, peerKeys, trustOf } from './peer-trust.js';
 import { decode, encode, errorReply, okReply, readReply, subjects } from './wire.js';
 
 export interface FederationOptions {
@@ -37,14 +39,11 @@ export interface FederationOptions {
   readonly logger?: Logger;
 }
 
-/** Read a peer's JWKS (a file the policy names, or inline). */
-function peerKeys(peer: CompiledPeer): ForeignTrust['jwks'] {
-  if (typeof peer.jwks !== 'string') return peer.jwks as ForeignTrust['jwks'];
-  try {
-    return JSON.parse(readFileSync(peer.jwks, 'utf8')) as ForeignTrust['jwks'];
-  } catch (cause) {
-    throw new KernelError('E_POLICY_INVALID', `the keys of peer "${peer.id}" cannot be read from ${peer.jwks}`, { cause, facts: { peer: peer.id, file: peer.jwks }, hint: `write the output of "nanokernel keys jwks" on kernel ${peer.id} to that file` });
-  }
+interface PeerLink {
+  /** What the peer offers here, as linked (`offers`): its proxies are rebuilt only when this changes. */
+  readonly offers: string;
+  readonly revocations: Subscription;
+  readonly proxies: string[];
 }
 
 /**
@@ -58,7 +57,9 @@ export class Federation {
   readonly #nc: NatsConnection;
   readonly #dedupe = new Dedupe();
   readonly #subscriptions: Subscription[] = [];
-  readonly #proxies: string[] = [];
+  /** Each trusted peer as linked: what the policy said, its revocation subscription, its proxies. */
+  readonly #links = new Map<string, PeerLink>();
+  #policy: CompiledPolicy;
   #connected = true;
   #waiters: (() => void)[] = [];
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -68,12 +69,13 @@ export class Federation {
   private constructor(options: FederationOptions, nc: NatsConnection) {
     this.#o = options;
     this.#nc = nc;
+    this.#policy = options.policy;
   }
 
   /** Connect, trust the policy's peers, register the proxies, start listening. Throws `E_NO_TARGET` if NATS cannot be reached. */
   static async join(options: FederationOptions): Promise<Federation> {
     const { kernel, policy } = options;
-    for (const peer of policy.peers.values()) kernel.peers.trust(peer.id, { jwks: peerKeys(peer), grants: peer.grants, graceMs: peer.revocationGraceMs });
+    for (const peer of policy.peers.values()) peerKeys(peer); // unreadable keys fail before connecting
     let nc: NatsConnection;
     try {
       nc = await connect({ servers: [options.servers].flat() as string[], name: `nanokernel-${kernel.id}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectTimeWait ?? 250, pingInterval: 5_000 });
@@ -96,34 +98,75 @@ export class Federation {
   }
 
   async #start(): Promise<void> {
-    const { kernel, policy } = this.#o;
+    const { kernel } = this.#o;
     void this.#watchStatus();
     this.#subscriptions.push(
       this.#nc.subscribe(subjects.call(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onCall(msg) }),
       this.#nc.subscribe(subjects.event(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onEvent(msg) }),
       this.#nc.subscribe(subjects.revocationSync(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : void kernel.peers.signRevocationList().then((list) => msg.respond(list)) }),
     );
-    for (const peer of policy.peers.values()) {
-      this.#subscriptions.push(this.#nc.subscribe(subjects.revocations(peer.id), { callback: (error, msg) => error ? this.#warn(error) : this.#applyRevocations(msg.string()) }));
-    }
-    for (const peer of policy.peers.values()) {
-      for (const name of peer.extensions) {
-        await kernel.registerRemoteProxy(name, (envelope) => this.#forward(peer.id, envelope), { concurrency: 1_024, capacity: 8_192, maxCallsPerSecond: 1e9 });
-        this.#proxies.push(name);
-      }
-      if (peer.topics.length > 0) {
-        const name = `federation.${peer.id}`;
-        const port = await kernel.registerRemoteProxy(name, (envelope) => this.#forwardEvent(peer.id, envelope), { concurrency: 64, maxCallsPerSecond: 1e9 }, peer.topics.map((topic) => ({ action: 'subscribe', to: topic })));
-        this.#proxies.push(name);
-        for (const topic of peer.topics) await port.subscribe(topic);
-      }
-    }
+    for (const peer of this.#policy.peers.values()) await this.#link(peer);
     this.#unsubscribeRevocations = kernel.onRevoke(() => void this.#publishRevocations());
     await this.#nc.flush();
     await this.#publishRevocations();
-    await Promise.all([...policy.peers.values()].map((peer) => this.#syncFrom(peer.id)));
+    await Promise.all([...this.#policy.peers.values()].map((peer) => this.#syncFrom(peer.id)));
     this.#heartbeat = setInterval(() => void this.#publishRevocations(), this.#o.heartbeatMs ?? 250);
     this.#heartbeat.unref();
+  }
+
+  /** Trust `peer` (recorded by the kernel), hear its revocations, and register a proxy for each extension and topic it offers. */
+  async #link(peer: CompiledPeer): Promise<void> {
+    const { kernel } = this.#o;
+    kernel.peers.trust(peer.id, trustOf(peer));
+    const revocations = this.#nc.subscribe(subjects.revocations(peer.id), { callback: (error, msg) => error ? this.#warn(error) : this.#applyRevocations(msg.string()) });
+    const link: PeerLink = { offers: offers(peer), revocations, proxies: [] };
+    this.#links.set(peer.id, link);
+    for (const name of peer.extensions) {
+      await kernel.registerRemoteProxy(name, (envelope) => this.#forward(peer.id, envelope), { concurrency: 1_024, capacity: 8_192, maxCallsPerSecond: 1e9 });
+      link.proxies.push(name);
+    }
+    if (peer.topics.length > 0) {
+      const name = `federation.${peer.id}`;
+      const port = await kernel.registerRemoteProxy(name, (envelope) => this.#forwardEvent(peer.id, envelope), { concurrency: 64, maxCallsPerSecond: 1e9 }, peer.topics.map((topic) => ({ action: 'subscribe', to: topic })));
+      link.proxies.push(name);
+      for (const topic of peer.topics) await port.subscribe(topic);
+    }
+  }
+
+  /** Undo `#link`: the proxies go (pending calls fail with `E_NO_TARGET`), its revocations are no longer heard. */
+  #unlink(id: string, reason: string): void {
+    const link = this.#links.get(id);
+    if (!link) return;
+    this.#links.delete(id);
+    link.revocations.unsubscribe();
+    for (const name of link.proxies) this.#o.kernel.unregister(name, reason);
+  }
+
+  /**
+   * Apply the peers of a reloaded policy: a peer no longer named is distrusted at
+   * once (its tokens are refused from the next message on); every other is trusted
+   * again with the keys and grants the policy now gives it (revocations heard so far
+   * are kept), its proxies rebuilt only if what it offers changed; a new one is
+   * linked and asked for its revocations.
+   */
+  async applyPolicy(next: CompiledPolicy): Promise<void> {
+    if (this.#left) return;
+    const trusts = new Map([...next.peers.values()].map((peer) => [peer.id, trustOf(peer)])); // unreadable keys change nothing
+    this.#policy = next;
+    for (const id of [...this.#links.keys()]) {
+      if (next.peers.has(id)) continue;
+      this.#unlink(id, 'removed from the policy');
+      this.#o.kernel.peers.distrust(id, 'removed from the policy');
+    }
+    for (const peer of next.peers.values()) {
+      if (this.#links.get(peer.id)?.offers === offers(peer)) {
+        this.#o.kernel.peers.trust(peer.id, trusts.get(peer.id)!);
+        continue;
+      }
+      this.#unlink(peer.id, 'what the peer offers changed in a policy reload');
+      await this.#link(peer);
+      void this.#syncFrom(peer.id);
+    }
   }
 
   /** Forward one call to the peer that runs the target, within the envelope's deadline. */
@@ -221,7 +264,7 @@ export class Federation {
         this.#connected = true;
         this.#waiters.splice(0).forEach((wake) => wake());
         void this.#publishRevocations();
-        for (const peer of this.#o.policy.peers.values()) void this.#syncFrom(peer.id);
+        for (const id of this.#links.keys()) void this.#syncFrom(id);
       }
     }
   }
@@ -247,7 +290,7 @@ export class Federation {
     this.#left = true;
     clearInterval(this.#heartbeat);
     this.#unsubscribeRevocations?.();
-    for (const name of this.#proxies) this.#o.kernel.unregister(name, 'left the federation');
+    for (const id of [...this.#links.keys()]) this.#unlink(id, 'left the federation');
     this.#waiters.splice(0).forEach((wake) => wake());
     try {
       await this.#nc.drain();
