@@ -106,6 +106,8 @@ export class ForeignIssuers {
 
   /** The issuer a token claims, unverified (for naming the caller in a refusal), or `undefined`. */
   claimedIssuer(token: string): string | undefined {
+    const cached = this.#cache.get(token);
+    if (cached !== undefined) return cached.issuer; // verified before: no need to decode it again
     try {
       const iss = decodeJwt(token).iss;
       return typeof iss === 'string' && iss.length <= 64 ? iss : undefined;

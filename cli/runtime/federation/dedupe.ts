@@ -46,9 +46,17 @@ export class Dedupe {
     return outcome;
   }
 
+  /**
+   * Drop expired entries from the oldest on (Map order is insertion order, close to
+   * expiry order), stopping at the first live one: amortised O(1) per arrival, where
+   * scanning the whole map made every arrival O(max) once it was full. Still full:
+   * drop the oldest.
+   */
   #prune(now: number): void {
-    for (const [key, entry] of this.#entries) if (entry.until <= now) this.#entries.delete(key);
-    // Still full: drop the oldest (Map order is insertion order).
+    for (const [key, entry] of this.#entries) {
+      if (entry.until > now) break;
+      this.#entries.delete(key);
+    }
     while (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 }

@@ -78,7 +78,9 @@ export class Federation {
     for (const peer of policy.peers.values()) peerKeys(peer); // unreadable keys fail before connecting
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: [options.servers].flat() as string[], name: `nanokernel-${kernel.id}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectTimeWait ?? 250, pingInterval: 5_000 });
+      nc = await connect({ servers: [options.servers].flat() as string[], name: `nanokernel-${kernel.id}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectTimeWait ?? 250, pingInterval: 5_000,
+        // A timeout is reported with its own code and facts; a captured stack per request is not worth its cost.
+        noAsyncTraces: true });
     } catch (cause) {
       throw new KernelError('E_NO_TARGET', `cannot reach NATS at ${[options.servers].flat().join(', ')}: ${(cause as Error).message}`, { cause, facts: { servers: [options.servers].flat().join(',') }, hint: 'start nats-server (docs/federation.md), or check --nats' });
     }
