@@ -11,6 +11,9 @@
  * - a Wasm plugin trapping under concurrent load: its callers get
  *   `E_TARGET_CRASHED`, the instance is rebuilt, a bystander plugin under the
  *   same load answers every call.
+ * - a Wasm plugin looping under concurrent load: the looping call ends with
+ *   `E_TIMEOUT` at the plugin's own limit, calls queued behind it are served by
+ *   the fresh worker (or fail with a code), a bystander answers every call.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -197,5 +200,83 @@ describe('a Wasm plugin trapping under concurrent load', () => {
     expect(calls.filter((r) => r.target === 'wordcount').length).toBe(senders.length * ROUNDS);
     expect((await verifyAuditLog(auditFile)).ok).toBe(true);
     figure('wasm trap under load: calls to the bystander answered / trap callers E_TARGET_CRASHED / trap calls answered', `${outcome.wordcountOk} / ${outcome.crashed} / ${outcome.trapOk}`);
+  }, 60_000);
+});
+
+describe('a Wasm plugin looping under concurrent load', () => {
+  let kernel: Kernel;
+  let auditFile: string;
+  const sandboxes: WasmSandbox[] = [];
+  afterAll(async () => {
+    await Promise.all(sandboxes.map((s) => s.stop()));
+    if (kernel?.audit.healthy) await kernel.shutdown(200);
+  });
+
+  it('the looping call ends with E_TIMEOUT at the plugin’s own limit, calls queued behind it get a fresh worker (or a code), a bystander answers every call', async () => {
+    ({ kernel, auditFile } = await startKernel());
+    const spin = sandboxFor('spin');
+    const wordcount = sandboxFor('wordcount');
+    sandboxes.push(spin, wordcount);
+    const LIMIT_MS = 250;
+    await attachPlugin(kernel, spin, [], LIMIT_MS);
+    await attachPlugin(kernel, wordcount, [], 3_000);
+    const senders = await Promise.all(Array.from({ length: 4 }, (_, i) => client(kernel, `l${i}`, [{ action: 'call', to: 'spin' }, { action: 'call', to: 'wordcount' }])));
+    const outcome = { wordcountOk: 0, wordcountFailed: 0, aliveOk: 0, spinTimedOut: 0, queuedFailed: new Map<string, number>(), other: new Map<string, number>() };
+    const spinTook: number[] = [];
+    const ROUNDS = 40;
+    const started = Date.now();
+    await Promise.all(
+      senders.map(async (sender, i) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          // One sender in four makes the plugin loop every tenth round (4 loops: under the circuit's 5 crashes).
+          const op = i === 0 && round % 10 === 5 ? 'spin' : 'ok';
+          if (op === 'spin') faults.injected++;
+          const t0 = Date.now();
+          await Promise.all([
+            sender.call('wordcount', 'count', '', `l${i} r${round} x`, { timeoutMs: 5_000 }).then(
+              () => void outcome.wordcountOk++,
+              () => void outcome.wordcountFailed++,
+            ),
+            // The caller's deadline is longer than the plugin's limit: the plugin's own limit decides.
+            sender.call('spin', op, '', null, { timeoutMs: 5_000 }).then(
+              (reply) => {
+                expect(op).toBe('ok');
+                expect(reply).toBe('alive');
+                outcome.aliveOk++;
+              },
+              (error: { code?: string }) => {
+                const code = String(error.code);
+                if (op === 'spin') {
+                  expect(code).toBe('E_TIMEOUT');
+                  spinTook.push(Date.now() - t0);
+                  outcome.spinTimedOut++;
+                } else if (code === 'E_TARGET_CRASHED' || code === 'E_TIMEOUT') outcome.queuedFailed.set(code, (outcome.queuedFailed.get(code) ?? 0) + 1);
+                else outcome.other.set(code, (outcome.other.get(code) ?? 0) + 1);
+              },
+            ),
+          ]);
+        }
+      }),
+    );
+    const loops = ROUNDS / 10;
+    expect(outcome.spinTimedOut).toBe(loops);
+    // Stopped at its own limit (plus the worker's termination), never at the caller's 5 s.
+    for (const took of spinTook) expect(took).toBeLessThan(LIMIT_MS + 1_500);
+    expect(outcome.other.size, JSON.stringify([...outcome.other])).toBe(0);
+    expect(outcome.aliveOk + outcome.spinTimedOut + [...outcome.queuedFailed.values()].reduce((a, b) => a + b, 0)).toBe(senders.length * ROUNDS);
+    expect(outcome.aliveOk).toBeGreaterThan(senders.length * ROUNDS * 0.5);
+    expect(outcome.wordcountOk).toBe(senders.length * ROUNDS);
+    expect(outcome.wordcountFailed).toBe(0);
+    expect(await senders[1]!.call('spin', 'ok', '', null)).toBe('alive');
+    faults.survived += loops;
+    kernel.audit.flush();
+    const records = readAudit(auditFile);
+    expect(records.filter((r) => r.action === 'endpoint.crash' && r.target === 'spin').length).toBeGreaterThanOrEqual(loops);
+    expect(records.filter((r) => r.action === 'endpoint.restart' && r.target === 'spin').length).toBeGreaterThanOrEqual(loops);
+    expect((await verifyAuditLog(auditFile)).ok).toBe(true);
+    figure(
+      'wasm loop under load: bystander answered / loops stopped (E_TIMEOUT) / queued calls failed / answered; wall time',
+      `${outcome.wordcountOk} / ${outcome.spinTimedOut} / ${JSON.stringify(Object.fromEntries(outcome.queuedFailed))} / ${outcome.aliveOk}; ${Date.now() - started} ms`,
+    );
   }, 60_000);
 });
