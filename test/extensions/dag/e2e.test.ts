@@ -4,6 +4,7 @@
  * succeeds, a node that times out and takes its fallback, a task that tries to
  * write outside its delegated key (denied), and a skipped node.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleDag, bundleInstrument, MemoryArtifacts, startHost, tempDir, writeFile, type Recorded, type Started } from './harness.js';
 import { INSTRUMENTS, testPolicy } from './policy.js';
@@ -115,6 +116,46 @@ describe('dag end to end', () => {
     // The log ended with a done marker.
     expect(blobs.has('dag/runs/acc-1/done')).toBe(true);
   });
+
+  it('survives an instrument crashing mid-run: the overrun worker is stopped and rebuilt, the retry succeeds, every transition is in the audit log', async () => {
+    const workflow = `version: 1
+name: crash
+nodes:
+  fetch:
+    use: copy
+    inputs: { src: in/source.txt }
+    output: out/{runId}/fetch.txt
+  crashing:
+    use: crashy
+    inputs: { a: { from: fetch } }
+    output: out/{runId}/crashing.txt
+    timeoutMs: 5000
+    retries: 1
+    backoff: { baseMs: 20, maxMs: 20, jitter: 0 }
+`;
+    const from = started.events.length;
+    await started.tester.call('dag', 'run', '', { workflow, runId: 'crash-1' });
+    const done = await started.waitFor((e) => e.topic.startsWith('dag.run.') && e.body.runId === 'crash-1' && e.body.state !== 'started', 20_000);
+    expect(done.topic).toBe('dag.run.succeeded');
+    const events = started.events.slice(from).filter((e) => e.body.runId === 'crash-1');
+    expect(seqOf(events, 'crashing')).toEqual(['running#1', 'retrying#1', 'running#2', 'succeeded#2']);
+    // Stopped by its own 500 ms limit, not the node's 5 s deadline.
+    expect(events.find((e) => e.topic === 'dag.node.retrying')?.body.code).toBe('E_TIMEOUT');
+    expect(artifacts.blobs.get('out/crash-1/crashing.txt')).toBe('crashing(fetch(SRC))');
+
+    started.host.kernel.audit.flush();
+    const audit = readFileSync(started.host.kernel.audit.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const crash = audit.findIndex((r) => r.action === 'endpoint.crash' && r.target === 'crashy');
+    const restart = audit.findIndex((r) => r.action === 'endpoint.restart' && r.target === 'crashy');
+    expect(crash).toBeGreaterThan(-1);
+    expect(restart).toBeGreaterThan(crash);
+    // One publish record per transition of this run, in the order the subscriber saw them (runs here are sequential).
+    const runCall = audit.findLastIndex((r) => r.action === 'call' && r.target === 'dag' && r.op === 'run' && r.actor === 'tester');
+    const published = audit.slice(runCall).filter((r) => r.actor === 'dag' && r.action === 'publish' && typeof r.target === 'string' && r.target.startsWith('dag.') && r.verdict === 'allow');
+    expect(published.map((r) => r.target)).toEqual(events.filter((e) => e.topic.startsWith('dag.')).map((e) => e.topic));
+    // The first attempt's task token died with the attempt: the tracker revoked it.
+    expect(audit.filter((r) => r.action === 'revoke' && r.actor === 'dag' && r.target === 'crashy').length).toBeGreaterThanOrEqual(2);
+  }, 30_000);
 
   it('retrying run with the same id and workflow starts nothing twice; a different workflow is refused', async () => {
     const again = (await started.tester.call('dag', 'run', '', { workflow: WORKFLOW, runId: 'acc-1' })) as { existing?: boolean };

@@ -5,7 +5,10 @@
  *
  * @module
  */
-export const INSTRUMENTS = { copy: 'copy', copy2: 'copy', flaky: 'flaky', slow: 'slow', escape: 'escape' } as const;
+export const INSTRUMENTS = { copy: 'copy', copy2: 'copy', flaky: 'flaky', slow: 'slow', escape: 'escape', crashy: 'crash' } as const;
+
+/** The instrument's own limit: the crashing one is stopped by its sandbox long before a node deadline. */
+const OWN_LIMIT_MS: Partial<Record<string, number>> = { crash: 500 };
 
 /** `realArtifacts`: run the real store (module, data directory) instead of naming a placeholder. */
 export function testPolicy(dagModule: string, instrumentModule: string, dagData: Record<string, unknown> = {}, realArtifacts?: { module: string; dir: string }): string {
@@ -24,7 +27,7 @@ export function testPolicy(dagModule: string, instrumentModule: string, dagData:
         why: let the test count invocations
     host:
       clock: true
-      timeoutMs: 15000
+      timeoutMs: ${OWN_LIMIT_MS[mode] ?? 15000}
     data: { mode: ${mode} }`,
     )
     .join('\n');
