@@ -135,23 +135,35 @@ describe('kill -9 of the demo mid-run, then restart on the same files', () => {
   }, 60_000);
 });
 
-describe('a Wasm plugin trapping under concurrent load', () => {
-  let kernel: Kernel;
-  let auditFile: string;
+/**
+ * A fresh kernel with the faulty plugin `name` (own limit `limitMs`) and the
+ * `wordcount` bystander, and `count` senders allowed to call both; stopped after the suite.
+ */
+function underLoad(name: string, limitMs: number, count: number, prefix: string) {
   const sandboxes: WasmSandbox[] = [];
+  let kernel: Kernel | undefined;
   afterAll(async () => {
     await Promise.all(sandboxes.map((s) => s.stop()));
     if (kernel?.audit.healthy) await kernel.shutdown(200);
   });
+  return async () => {
+    const started = await startKernel();
+    kernel = started.kernel;
+    const faulty = sandboxFor(name);
+    const wordcount = sandboxFor('wordcount');
+    sandboxes.push(faulty, wordcount);
+    await attachPlugin(kernel, faulty, [], limitMs);
+    await attachPlugin(kernel, wordcount, [], 3_000);
+    const senders = await Promise.all(Array.from({ length: count }, (_, i) => client(kernel!, `${prefix}${i}`, [{ action: 'call', to: name }, { action: 'call', to: 'wordcount' }])));
+    return { kernel, auditFile: started.auditFile, senders };
+  };
+}
+
+describe('a Wasm plugin trapping under concurrent load', () => {
+  const start = underLoad('trap', 3_000, 6, 's');
 
   it('its callers get E_TARGET_CRASHED, it is rebuilt, and a bystander answers every call', async () => {
-    ({ kernel, auditFile } = await startKernel());
-    const trap = sandboxFor('trap');
-    const wordcount = sandboxFor('wordcount');
-    sandboxes.push(trap, wordcount);
-    await attachPlugin(kernel, trap, [], 3_000);
-    await attachPlugin(kernel, wordcount, [], 3_000);
-    const senders = await Promise.all(Array.from({ length: 6 }, (_, i) => client(kernel, `s${i}`, [{ action: 'call', to: 'trap' }, { action: 'call', to: 'wordcount' }])));
+    const { kernel, auditFile, senders } = await start();
     const outcome = { wordcountOk: 0, wordcountFailed: 0, trapOk: 0, crashed: 0, other: new Map<string, number>() };
     const ROUNDS = 150;
     await Promise.all(
@@ -204,23 +216,11 @@ describe('a Wasm plugin trapping under concurrent load', () => {
 });
 
 describe('a Wasm plugin looping under concurrent load', () => {
-  let kernel: Kernel;
-  let auditFile: string;
-  const sandboxes: WasmSandbox[] = [];
-  afterAll(async () => {
-    await Promise.all(sandboxes.map((s) => s.stop()));
-    if (kernel?.audit.healthy) await kernel.shutdown(200);
-  });
+  const LIMIT_MS = 250;
+  const start = underLoad('spin', LIMIT_MS, 4, 'l');
 
   it('the looping call ends with E_TIMEOUT at the plugin’s own limit, calls queued behind it get a fresh worker (or a code), a bystander answers every call', async () => {
-    ({ kernel, auditFile } = await startKernel());
-    const spin = sandboxFor('spin');
-    const wordcount = sandboxFor('wordcount');
-    sandboxes.push(spin, wordcount);
-    const LIMIT_MS = 250;
-    await attachPlugin(kernel, spin, [], LIMIT_MS);
-    await attachPlugin(kernel, wordcount, [], 3_000);
-    const senders = await Promise.all(Array.from({ length: 4 }, (_, i) => client(kernel, `l${i}`, [{ action: 'call', to: 'spin' }, { action: 'call', to: 'wordcount' }])));
+    const { kernel, auditFile, senders } = await start();
     const outcome = { wordcountOk: 0, wordcountFailed: 0, aliveOk: 0, spinTimedOut: 0, queuedFailed: new Map<string, number>(), other: new Map<string, number>() };
     const spinTook: number[] = [];
     const ROUNDS = 40;
