@@ -85,7 +85,11 @@ export class Port implements ExtensionPort {
     try {
       verified = await this.#tokens.verify(token);
     } catch (error) {
-      if (error instanceof KernelError && (error.code === 'E_TOKEN_EXPIRED' || error.code === 'E_TOKEN_REVOKED')) return;
+      if (error instanceof KernelError && (error.code === 'E_TOKEN_EXPIRED' || error.code === 'E_TOKEN_REVOKED')) {
+        // Nothing to change, but the attempt is still on record.
+        this.#dispatcher.record({ actor: endpoint.name, action: 'revoke', verdict: 'allow', ...context, detail: { unchanged: error.code } });
+        return;
+      }
       const code = error instanceof KernelError ? error.code : 'E_TOKEN_INVALID';
       this.#dispatcher.record({ actor: endpoint.name, action: 'revoke', verdict: 'deny', ...context, code, why: error instanceof Error ? error.message : String(error) });
       throw error;

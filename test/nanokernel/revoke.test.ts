@@ -31,12 +31,13 @@ describe('revoking a delegated token', () => {
     expect((await rejection(worker.call('store', 'get', 'a', null, { cap }))).code).toBe('E_TOKEN_REVOKED');
     expect((await rejection(helper.call('store', 'get', 'a', null, { cap: grandchild }))).code).toBe('E_TOKEN_REVOKED');
     expect(await boss.call('store', 'get', 'x', null)).toBe('get:x'); // its own token is untouched
-    await boss.revoke(cap); // again: already revoked, nothing to do
+    await boss.revoke(cap); // again: already revoked, nothing to change (still recorded)
     await kernel.shutdown();
 
     const revokes = readAudit(kernel.audit.file).filter((r) => r.action === 'revoke');
-    expect(revokes).toHaveLength(1);
+    expect(revokes).toHaveLength(2);
     expect(revokes[0]).toMatchObject({ actor: 'boss', verdict: 'allow', target: 'worker' });
+    expect(revokes[1]).toMatchObject({ actor: 'boss', verdict: 'allow', detail: { unchanged: 'E_TOKEN_REVOKED' } });
     expect(told).toEqual([revokes[0]!.token_jti]);
   });
 
@@ -74,7 +75,7 @@ describe('revoking a delegated token', () => {
     expect(refusals.map((r) => `${r.actor}:${r.verdict}:${r.code}`)).toEqual(['other:deny:E_DENIED', 'worker:deny:E_DENIED', 'worker:deny:E_DENIED', 'boss:deny:E_DENIED', 'boss:deny:E_TOKEN_INVALID']);
   });
 
-  it('an expired token is left as it is', async () => {
+  it('an expired token is left as it is; the attempt is recorded', async () => {
     let now = Date.now();
     const kernel = await startKernel({ clock: () => now });
     const { boss } = await setup(kernel);
@@ -82,6 +83,6 @@ describe('revoking a delegated token', () => {
     now += 10_000;
     await boss.revoke(cap);
     await kernel.shutdown();
-    expect(readAudit(kernel.audit.file).filter((r) => r.action === 'revoke')).toEqual([]);
+    expect(readAudit(kernel.audit.file).filter((r) => r.action === 'revoke')).toEqual([expect.objectContaining({ actor: 'boss', verdict: 'allow', detail: { unchanged: 'E_TOKEN_EXPIRED' } })]);
   });
 });
