@@ -16,6 +16,7 @@ export {
   patternsOverlap,
 } from './pattern.js';
 export { covers, grantMatches } from './covers.js';
+export { decideSubscription } from './subscription.js';
 export { isSubset } from './subset.js';
 export type { SubsetResult } from './subset.js';
 export { compileGrants } from './matcher.js';

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Action, Grant } from '../capabilities/index.js';
-import { PatternIndex, patternProblem, patternWithin } from '../capabilities/index.js';
+import { decideSubscription, patternProblem } from '../capabilities/index.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditEntry } from './audit-record.js';
 import { denied, type DenialExplainer, type RequestFacts } from './denial.js';
@@ -22,6 +22,7 @@ import type { CallOptions } from './sandbox.js';
 import type { VerifiedToken } from './token-claims.js';
 import type { TokenService } from './tokens.js';
 import { assertKey, callOptions } from './request-checks.js';
+import { Subscribers } from './subscribers.js';
 import { handling } from './trace.js';
 
 export interface DispatcherOptions {
@@ -48,9 +49,7 @@ export class Dispatcher {
   readonly endpoints = new Map<string, EndpointState>();
   readonly #o: DispatcherOptions;
   readonly #deliveries: Deliveries;
-  readonly #subscribers = new Map<string, Set<EndpointState>>();
-  #topicIndex: PatternIndex<Set<EndpointState>> | undefined;
-  readonly #topicScratch: Set<EndpointState>[] = [];
+  readonly #subscribers = new Subscribers();
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -205,22 +204,15 @@ export class Dispatcher {
     const { token, grant } = this.decide(from, from.token, 'publish', topic, '', '', trace);
     const envelope: Envelope = { v: ENVELOPE_VERSION, id: this.#o.ids.next(), kind: 'event', from: from.name, to: topic, op: '', resource: '', ts: now, trace_id: trace, span_id: this.#o.ids.next(), causation_id: parent?.id, body };
     let delivered = 0;
-    const index = (this.#topicIndex ??= this.#buildTopicIndex());
-    const sets = index.collect(topic, this.#topicScratch);
-    const seen = new Set<EndpointState>();
-    for (let i = 0; i < sets; i++) {
-      for (const subscriber of this.#topicScratch[i]!) {
-        if (seen.has(subscriber) || subscriber.closed) continue;
-        seen.add(subscriber);
-        if (!this.#mayReceive(subscriber, topic, trace)) continue;
-        if (subscriber.full) {
-          this.#deliveries.deadLetter(envelope, 'E_OVERLOADED', subscriber.name);
-          continue;
-        }
-        const forwarded = subscriber.forwardsTokens ? { ...envelope, cap: from.tokenText } : envelope;
-        this.#deliveries.enqueue(subscriber, { envelope: forwarded, resolve: undefined, reject: undefined, timer: undefined, settled: false });
-        delivered++;
+    for (const subscriber of this.#subscribers.matching(topic)) {
+      if (!this.#mayReceive(subscriber, topic, trace)) continue;
+      if (subscriber.full) {
+        this.#deliveries.deadLetter(envelope, 'E_OVERLOADED', subscriber.name);
+        continue;
       }
+      const forwarded = subscriber.forwardsTokens ? { ...envelope, cap: from.tokenText } : envelope;
+      this.#deliveries.enqueue(subscriber, { envelope: forwarded, resolve: undefined, reject: undefined, timer: undefined, settled: false });
+      delivered++;
     }
     this.record({ actor: from.name, action: 'publish', verdict: 'allow', target: topic, rule: grant.rule ?? null, trace_id: trace, envelope_id: envelope.id, ...(parent ? { causation_id: parent.id } : {}), token_jti: token.jti, detail: { delivered } });
     return delivered;
@@ -240,20 +232,14 @@ export class Dispatcher {
       this.#deny(request, null, refused.code, token.jti, undefined, undefined);
       throw refused;
     }
-    const allow = token.grants.find((g) => g.effect === 'allow' && g.action === 'subscribe' && patternWithin(pattern, g.to));
-    const deny = token.grants.find((g) => g.effect === 'deny' && g.action === 'subscribe' && (patternWithin(pattern, g.to) || patternWithin(g.to, pattern)));
-    // A deny inside the pattern is enforced per event; one containing the pattern refuses it outright.
-    const decisive = deny && patternWithin(pattern, deny.to) ? deny : allow ? undefined : null;
-    if (decisive !== undefined) {
-      this.#deny(request, decisive, 'E_DENIED', token.jti, undefined, decisive?.why);
-      throw denied(request, decisive, this.#o.explain);
+    // A deny inside the pattern is enforced per event (#mayReceive); one containing the pattern refuses it here.
+    const { verdict, grant } = decideSubscription(token.grants, pattern);
+    if (verdict === 'deny') {
+      this.#deny(request, grant, 'E_DENIED', token.jti, undefined, grant?.why);
+      throw denied(request, grant, this.#o.explain);
     }
-    this.record({ actor: from.name, action: 'subscribe', verdict: 'allow', target: pattern, rule: allow!.rule ?? null, token_jti: token.jti });
-    from.subscriptions.add(pattern);
-    let set = this.#subscribers.get(pattern);
-    if (!set) this.#subscribers.set(pattern, (set = new Set()));
-    set.add(from);
-    this.#topicIndex = undefined;
+    this.record({ actor: from.name, action: 'subscribe', verdict: 'allow', target: pattern, rule: grant!.rule ?? null, token_jti: token.jti });
+    this.#subscribers.add(from, pattern);
   }
 
   register(endpoint: EndpointState): void {
@@ -264,8 +250,7 @@ export class Dispatcher {
   unregister(endpoint: EndpointState, code: 'E_NO_TARGET' | 'E_TARGET_CRASHED' = 'E_NO_TARGET'): void {
     endpoint.closed = true;
     if (this.endpoints.get(endpoint.name) === endpoint) this.endpoints.delete(endpoint.name);
-    for (const pattern of endpoint.subscriptions) this.#subscribers.get(pattern)?.delete(endpoint);
-    this.#topicIndex = undefined;
+    this.#subscribers.remove(endpoint);
     for (const delivery of endpoint.mailbox.drain()) {
       this.#deliveries.settle(delivery, new KernelError(code, `"${endpoint.name}" stopped before the message was delivered`, { facts: { to: endpoint.name, op: delivery.envelope.op } }));
       this.#deliveries.deadLetter(delivery.envelope, code);
@@ -309,12 +294,4 @@ export class Dispatcher {
     this.#deny({ from: subscriber.name, action: 'subscribe', to: topic, op: '', resource: '' }, grant, 'E_DENIED', subscriber.token.jti, trace, grant?.why);
     return false;
   }
-
-  #buildTopicIndex(): PatternIndex<Set<EndpointState>> {
-    const index = new PatternIndex<Set<EndpointState>>();
-    for (const [pattern, set] of this.#subscribers) if (set.size > 0) index.getOrCreate(pattern, () => set);
-    return index;
-  }
-
-
 }

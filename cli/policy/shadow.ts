@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { covers, patternWithin, type Grant } from '../../capabilities/index.js';
+import { covers, decideSubscription } from '../../capabilities/index.js';
 import type { CompiledPolicy } from '../../policies/index.js';
 import type { RecordedRequest } from './requests.js';
 
@@ -16,25 +16,11 @@ export interface ChangedDecision {
   readonly rule: string | null;
 }
 
-type Verdict = { verdict: 'allow' | 'deny'; rule: string | null };
-
-/**
- * A subscription names a pattern (`dag.*`), decided as the dispatcher decides it:
- * allowed when an allow grant contains the whole pattern and no deny grant does.
- */
-function decideSubscribe(grants: readonly Grant[], pattern: string): Verdict {
-  const within = (effect: Grant['effect']) => grants.find((g) => g.effect === effect && g.action === 'subscribe' && patternWithin(pattern, g.to));
-  const deny = within('deny');
-  if (deny) return { verdict: 'deny', rule: deny.rule ?? null };
-  const allow = within('allow');
-  return allow ? { verdict: 'allow', rule: allow.rule ?? null } : { verdict: 'deny', rule: null };
-}
-
-function decide(policy: CompiledPolicy, request: RecordedRequest): Verdict {
+function decide(policy: CompiledPolicy, request: RecordedRequest): { verdict: 'allow' | 'deny'; rule: string | null } {
   const extension = policy.extensions.get(request.as);
   if (!extension) return { verdict: 'deny', rule: null };
-  if (request.action === 'subscribe') return decideSubscribe(extension.grants, request.to);
-  const decision = covers(extension.grants, request);
+  // A subscription names a pattern: decided by containment, as the dispatcher decides it.
+  const decision = request.action === 'subscribe' ? decideSubscription(extension.grants, request.to) : covers(extension.grants, request);
   return { verdict: decision.verdict, rule: decision.grant?.rule ?? null };
 }
 
