@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { KernelError, fromWire, parseEnvelope, type Envelope, type Kernel } from '../../../nanokernel/index.js';
 import type { CompiledPeer, CompiledPolicy } from '../../../policies/index.js';
 import { Dedupe } from './dedupe.js';
+import { LinkStatus } from './link-status.js';
 import { offers, peerKeys, trustOf } from './peer-trust.js';
 import { decode, encode, errorReply, okReply, readReply, subjects } from './wire.js';
 
@@ -56,12 +57,10 @@ export class Federation {
   readonly #o: FederationOptions;
   readonly #nc: NatsConnection;
   readonly #dedupe = new Dedupe();
-  readonly #subscriptions: Subscription[] = [];
+  readonly #status = new LinkStatus();
   /** Each trusted peer as linked: what the policy said, its revocation subscription, its proxies. */
   readonly #links = new Map<string, PeerLink>();
   #policy: CompiledPolicy;
-  #connected = true;
-  #waiters: (() => void)[] = [];
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #unsubscribeRevocations: (() => void) | undefined;
   #left = false;
@@ -78,9 +77,8 @@ export class Federation {
     for (const peer of policy.peers.values()) peerKeys(peer); // unreadable keys fail before connecting
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: [options.servers].flat() as string[], name: `nanokernel-${kernel.id}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectTimeWait ?? 250, pingInterval: 5_000,
-        // A timeout is reported with its own code and facts; a captured stack per request is not worth its cost.
-        noAsyncTraces: true });
+      // noAsyncTraces: a timeout is reported with its own code and facts; a stack captured per request is not worth its cost.
+      nc = await connect({ servers: [options.servers].flat() as string[], name: `nanokernel-${kernel.id}`, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: options.reconnectTimeWait ?? 250, pingInterval: 5_000, noAsyncTraces: true });
     } catch (cause) {
       throw new KernelError('E_NO_TARGET', `cannot reach NATS at ${[options.servers].flat().join(', ')}: ${(cause as Error).message}`, { cause, facts: { servers: [options.servers].flat().join(',') }, hint: 'start nats-server (docs/federation.md), or check --nats' });
     }
@@ -91,7 +89,7 @@ export class Federation {
 
   /** True while the NATS connection is up. */
   get connected(): boolean {
-    return this.#connected;
+    return this.#status.connected;
   }
 
   /** Repeated arrivals answered from the de-duplication cache (not delivered again). */
@@ -101,12 +99,14 @@ export class Federation {
 
   async #start(): Promise<void> {
     const { kernel } = this.#o;
-    void this.#watchStatus();
-    this.#subscriptions.push(
-      this.#nc.subscribe(subjects.call(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onCall(msg) }),
-      this.#nc.subscribe(subjects.event(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onEvent(msg) }),
-      this.#nc.subscribe(subjects.revocationSync(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : void kernel.peers.signRevocationList().then((list) => msg.respond(list)) }),
-    );
+    void this.#status.watch(this.#nc, () => {
+      void this.#publishRevocations();
+      for (const id of this.#links.keys()) void this.#syncFrom(id);
+    });
+    // These live as long as the connection (leave() drains it).
+    this.#nc.subscribe(subjects.call(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onCall(msg) });
+    this.#nc.subscribe(subjects.event(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : this.#onEvent(msg) });
+    this.#nc.subscribe(subjects.revocationSync(kernel.id), { callback: (error, msg) => error ? this.#warn(error) : void kernel.peers.signRevocationList().then((list) => msg.respond(list)) });
     for (const peer of this.#policy.peers.values()) await this.#link(peer);
     this.#unsubscribeRevocations = kernel.onRevoke(() => void this.#publishRevocations());
     await this.#nc.flush();
@@ -179,9 +179,9 @@ export class Federation {
       new KernelError(code, `"${envelope.to}" on kernel "${peer}" did not answer ${envelope.op}: ${why}`, { facts: { to: envelope.to, op: envelope.op, peer }, hint: code === 'E_NO_TARGET' ? `start kernel "${peer}" (or check that it offers "${envelope.to}")` : 'check the NATS server and the peer kernel; the link reconnects by itself' });
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw fail('E_TIMEOUT', this.#connected ? 'the deadline passed' : 'NATS is unreachable and the deadline passed');
-      if (!this.#connected) {
-        await this.#reconnected(remaining);
+      if (remaining <= 0) throw fail('E_TIMEOUT', this.#status.connected ? 'the deadline passed' : 'NATS is unreachable and the deadline passed');
+      if (!this.#status.connected) {
+        await this.#status.reconnected(remaining);
         continue;
       }
       try {
@@ -197,7 +197,7 @@ export class Federation {
         // A timeout while connected is final; one while (or after) disconnected means the
         // message may have been dropped: wait for the reconnect and send the same envelope again.
         const timedOut = error instanceof errors.TimeoutError || (error as { cause?: unknown })?.cause instanceof errors.TimeoutError;
-        if (timedOut && this.#connected) throw fail('E_TIMEOUT', 'no reply within the deadline');
+        if (timedOut && this.#status.connected) throw fail('E_TIMEOUT', 'no reply within the deadline');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
@@ -205,7 +205,7 @@ export class Federation {
 
   /** Forward a local event to a peer; events that came from a peer are not sent back out. */
   #forwardEvent(peer: string, envelope: Envelope): void {
-    if (envelope.from.includes('@') || !this.#connected) return;
+    if (envelope.from.includes('@') || !this.#status.connected) return;
     this.#nc.publish(subjects.event(peer), encode(envelope));
   }
 
@@ -242,7 +242,7 @@ export class Federation {
   }
 
   async #publishRevocations(): Promise<void> {
-    if (this.#left || !this.#connected) return;
+    if (this.#left || !this.#status.connected) return;
     try {
       this.#nc.publish(subjects.revocations(this.#o.kernel.id), await this.#o.kernel.peers.signRevocationList());
     } catch (error) {
@@ -259,29 +259,6 @@ export class Federation {
     }
   }
 
-  async #watchStatus(): Promise<void> {
-    for await (const status of this.#nc.status()) {
-      if (status.type === 'disconnect') this.#connected = false;
-      else if (status.type === 'reconnect') {
-        this.#connected = true;
-        this.#waiters.splice(0).forEach((wake) => wake());
-        void this.#publishRevocations();
-        for (const id of this.#links.keys()) void this.#syncFrom(id);
-      }
-    }
-  }
-
-  /** Resolve on reconnect, or after `ms`, whichever is first. */
-  #reconnected(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
   #warn(error: unknown): void {
     this.#o.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'federation link');
   }
@@ -293,7 +270,7 @@ export class Federation {
     clearInterval(this.#heartbeat);
     this.#unsubscribeRevocations?.();
     for (const id of [...this.#links.keys()]) this.#unlink(id, 'left the federation');
-    this.#waiters.splice(0).forEach((wake) => wake());
+    this.#status.wakeAll();
     try {
       await this.#nc.drain();
     } catch {
