@@ -22,15 +22,24 @@ export interface CallOptions {
   readonly cap?: string;
 }
 
-/** What an extension may ask of the kernel. Every method is checked against its grants. */
+/**
+ * What an extension may ask of the kernel. Every method is checked against its
+ * grants. (Extensions see it as the SDK's `KernelApi`; a worker reaches it over
+ * the bridge as `KernelApi` of sandboxes/worker/protocol.ts, without `id`.)
+ */
 export interface ExtensionPort {
+  /** This extension's id, as the kernel stamps it into `from`. */
   readonly id: string;
   call(to: string, op: string, resource: string, body: unknown, options?: CallOptions): Promise<unknown>;
   publish(topic: string, body: unknown): Promise<void>;
   subscribe(topic: string): Promise<void>;
   /** Mint a token for `to` no wider than this extension's own token (or `cap`, when given). */
   delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options?: { cap?: string }): Promise<string>;
-  /** Revoke a token delegated from this extension's own token, and everything delegated from it. */
+  /**
+   * Revoke a token this extension delegated (and everything delegated from it), when
+   * the work it was for is over. Only tokens delegated from this extension's own
+   * token: any other is `E_DENIED`. An expired or already revoked token is left as is.
+   */
   revoke(token: string): Promise<void>;
   log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void;
 }

@@ -10,7 +10,7 @@
 import type { HostGrants } from '../../capabilities/index.js';
 import type { Envelope } from '../../nanokernel/envelope.js';
 import type { WireError } from '../../nanokernel/errors.js';
-import type { CallOptions, LogLevel } from '../../nanokernel/sandbox.js';
+import type { ExtensionPort } from '../../nanokernel/sandbox.js';
 
 /** Methods the worker exposes to the host (the host is trusted; still an explicit table). */
 export const WORKER_METHODS = ['load', 'deliver', 'ping', 'stop'] as const;
@@ -54,15 +54,8 @@ export interface WorkerApi {
   stop(): Promise<void>;
 }
 
-/** The kernel's side, as the worker calls it. Mirrors `ExtensionPort` minus `id`. */
-export interface KernelApi {
-  call(to: string, op: string, resource: string, body: unknown, options?: CallOptions): Promise<unknown>;
-  publish(topic: string, body: unknown): Promise<void>;
-  subscribe(topic: string): Promise<void>;
-  delegate(grants: readonly unknown[], ttlSeconds: number, to: string, options?: { cap?: string }): Promise<string>;
-  revoke(token: string): Promise<void>;
-  log(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void;
-}
+/** The kernel's side, as the worker calls it: the port, minus `id` (the host knows who is calling). */
+export type KernelApi = Omit<ExtensionPort, 'id'>;
 
 /** `workerData` of a sandbox thread: the two channel ends it talks on. */
 export interface BootData {
