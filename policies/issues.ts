@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import { FileGrant, HostGrants } from '../capabilities/index.js';
-import { closest, formatPath, show, type PolicyProblem } from './problems.js';
+import { closest, formatPath, show, typeName, type PolicyProblem } from './problems.js';
 import { Extension, RULE_ACTIONS, Rule } from './schema.js';
 import type { PolicySource } from './source.js';
 
@@ -50,13 +50,6 @@ function allowedKeys(path: Path, raw: unknown): string[] {
     return index >= 0 ? RULE_KEYS[index]! : [...RULE_ACTIONS, 'ops', 'resources', 'why'];
   }
   return [];
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${show(value)}`;
 }
 
 function describe(issue: Issue, raw: unknown): string {

@@ -59,4 +59,4 @@ export class PolicyInvalidError extends KernelError {
   }
 }
 
-export { closest, formatPath, show } from './diagnostics.js';
+export { closest, formatPath, show, typeName } from './diagnostics.js';

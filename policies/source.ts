@@ -7,17 +7,12 @@
  * @module
  */
 import { dirname, resolve } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document } from 'yaml';
 import type { LinePos } from './text-positions.js';
+import { makeLocator, type Position } from './yaml-positions.js';
 
 export { textPositions, type LinePos } from './text-positions.js';
-
-
-/** A 1-based line and column. */
-export interface Position {
-  readonly line: number;
-  readonly col: number;
-}
+export { keyText, type Position } from './yaml-positions.js';
 
 /** A parsed policy file: its name as given, the directory relative paths resolve from, and positions. */
 export interface PolicySource {
@@ -32,21 +27,6 @@ export interface PolicySource {
   position(path: readonly PropertyKey[], atKey?: boolean): Position;
 }
 
-/** The key of a map pair as a string (`1: x` has key "1"). */
-export function keyText(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
-}
-
-function findPair(node: Node, key: PropertyKey): { key: Node | null; value: Node | null } | undefined {
-  if (!isMap(node)) return undefined;
-  for (const pair of node.items) {
-    if (isPair(pair) && keyText(pair.key) === String(key)) {
-      return { key: pair.key as Node | null, value: pair.value as Node | null };
-    }
-  }
-  return undefined;
-}
-
 /**
  * Build a source over a parsed document.
  *
@@ -56,31 +36,9 @@ function findPair(node: Node, key: PropertyKey): { key: Node | null; value: Node
  * source.position(['extensions', 'dag', 'allow', 0]) // { line: 9, col: 9 }
  */
 export function makeSource(file: string, doc: Document, linePos: LinePos): PolicySource {
-  const at = (offset: number): Position => {
-    const { line, col } = linePos(offset);
-    return { line, col };
-  };
   return {
     file,
     baseDir: dirname(resolve(file)),
-    position(path, atKey = false) {
-      let node = doc.contents as Node | null;
-      if (node === null) return { line: 1, col: 1 };
-      for (let i = 0; i < path.length; i++) {
-        const segment = path[i]!;
-        const last = i === path.length - 1;
-        let next: Node | null | undefined;
-        if (isSeq(node) && typeof segment === 'number') {
-          next = node.items[segment] as Node | null | undefined;
-        } else {
-          const pair = findPair(node, segment);
-          if (pair && last && atKey && pair.key) next = pair.key;
-          else next = pair ? (pair.value ?? pair.key) : undefined;
-        }
-        if (!next || !next.range) break;
-        node = next;
-      }
-      return node.range ? at(node.range[0]) : { line: 1, col: 1 };
-    },
+    position: makeLocator(doc, linePos),
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import type { Locate } from './positions.js';
-import { closest, formatPath, show, type WorkflowProblem } from './problems.js';
+import { closest, formatPath, show, typeName, type WorkflowProblem } from './problems.js';
 import { NODE_KEYS, WORKFLOW_KEYS } from './schema.js';
 
 type Issue = z.core.$ZodIssue;
@@ -32,13 +32,6 @@ function allowedKeys(path: Path): string[] {
   if (path.at(-1) === 'decide') return ['kind', 'question', 'candidates', 'deadlineMs', 'reducer'];
   if (path.at(-1) === 'when') return ['exists', 'missing', 'node', 'path', 'equals', 'notEquals'];
   return [];
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${show(value)}`;
 }
 
 function describe(issue: Issue, input: unknown): string {

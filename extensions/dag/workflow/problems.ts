@@ -53,7 +53,7 @@ export class WorkflowInvalidError extends KernelError {
   }
 }
 
-export { formatPath, show } from '../../../policies/diagnostics.js';
+export { formatPath, show, typeName } from '../../../policies/diagnostics.js';
 
 /** The closest candidate, allowing fewer edits for short words (node ids are short). */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
