@@ -11,6 +11,7 @@ import { hostAllowed } from '../../capabilities/index.js';
 import { KernelError } from '../../nanokernel/errors.js';
 import type { ExtensionPort } from '../../nanokernel/sandbox.js';
 import type { WasmLimits } from './limits.js';
+import { readCappedBody } from '../read-capped.js';
 import type { HttpResult } from './protocol.js';
 
 /** Headers the host sets itself: a plugin may not redirect the request or frame it. */
@@ -63,32 +64,8 @@ export async function fetchForPlugin(port: ExtensionPort, limits: WasmLimits, re
       facts: { host },
     });
   }
-  return { status: response.status, body: await readCapped(response, limits.maxBodyBytes, host) };
+  const limit = limits.maxBodyBytes;
+  const tooLarge = () => new KernelError('E_TOO_LARGE', `the response from ${host} exceeds ${limit} bytes`, { facts: { host, limit }, hint: 'raise host.maxBodyBytes in the policy, or request less' });
+  return { status: response.status, body: await readCappedBody(response, limit, tooLarge) };
 }
 
-async function readCapped(response: Response, limit: number, host: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > limit) {
-        await response.body.cancel().catch(() => undefined);
-        throw new KernelError('E_TOO_LARGE', `the response from ${host} exceeds ${limit} bytes`, {
-          facts: { host, limit },
-          hint: 'raise host.maxBodyBytes in the policy, or request less',
-        });
-      }
-      chunks.push(chunk);
-    }
-  }
-  // A fresh, exact-size buffer: Buffer.concat may return a slice of Node's shared pool, and both
-  // structured clone and Extism's CallContext.store copy a view's whole backing buffer.
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
-}

@@ -9,6 +9,7 @@
  */
 import { hostAllowed } from '../../../capabilities/index.js';
 import { KernelError } from '../../../nanokernel/errors.js';
+import { readCappedBody } from '../../read-capped.js';
 
 const MAX_REDIRECTS = 5;
 
@@ -54,22 +55,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
       hint: 'raise host.maxBodyBytes in the policy or request less data',
     });
   if (declared > maxBytes) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw tooLarge();
-      chunks.push(chunk);
-    }
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
+  return readCappedBody(response, maxBytes, tooLarge);
 }
 
 /** `fetch` restricted to `patterns`; `onDenied` reports each refused host. */
