@@ -4,10 +4,10 @@
 // script whose only imports are the SDK and zod (docs/worker-extensions.md). esbuild
 // joins the extension's own modules and leaves those two imports external. The
 // bundle replaces tsc's output for the entry file under dist/.
-import { build } from 'esbuild';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleExtension } from './extension-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SEARCH = ['extensions', 'examples/workers'];
@@ -25,31 +25,13 @@ const entries = SEARCH.flatMap((dir) => [...files(path.join(root, dir))]).filter
   /^export default defineExtension\(/m.test(readFileSync(file, 'utf8')),
 );
 
-const external = {
-  name: 'nanokernel-provided',
-  setup(b) {
-    // The SDK and zod are provided by the sandbox; everything else must be bundled.
-    b.onResolve({ filter: /(^zod$)|(sdk\/worker\/index\.js$)/ }, (args) => ({ path: args.path, external: true }));
-  },
-};
-
 let failed = 0;
 await Promise.all(
   entries.map(async (entry) => {
     const relative = path.relative(root, entry);
     const outfile = path.join(root, 'dist', relative.replace(/\.ts$/, '.js'));
     try {
-      await build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        format: 'esm',
-        platform: 'neutral',
-        target: 'es2022',
-        plugins: [external],
-        logLevel: 'silent',
-        legalComments: 'none',
-      });
+      await bundleExtension(entry, outfile);
       console.log(`bundled ${relative}`);
     } catch (error) {
       failed++;

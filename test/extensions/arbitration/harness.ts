@@ -12,10 +12,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { ExtensionHost } from '../../../cli/runtime/host.js';
+import { bundleExtension } from '../../../scripts/extension-bundle.mjs';
 import type { Envelope, Port } from '../../../nanokernel/index.js';
 import { projectRoot } from '../../../sandboxes/compiled-path.js';
 
@@ -26,25 +26,7 @@ export const ENGINE_CONCURRENCY = 32;
 
 /** Compile the single-file fixture resolver into `dir`; returns the absolute module path. */
 export async function compileFixture(dir: string): Promise<string> {
-  const outfile = path.join(dir, 'resolver.js');
-  await build({
-    entryPoints: [path.join(ROOT, 'test', 'extensions', 'arbitration', 'fixtures', 'resolver.ts')],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'sdk-provided',
-        setup(b) {
-          b.onResolve({ filter: /(^zod$)|(sdk\/worker\/index\.js$)/ }, (args) => ({ path: args.path, external: true }));
-        },
-      },
-    ],
-  });
-  return outfile;
+  return bundleExtension(path.join(ROOT, 'test', 'extensions', 'arbitration', 'fixtures', 'resolver.ts'), path.join(dir, 'resolver.js'));
 }
 
 export interface Arbitration {

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { ExtensionHost } from '../../../cli/runtime/host.js';
+import { bundleExtension } from '../../../scripts/extension-bundle.mjs';
 import { GetBody, ListBody, PutBody, StatBody } from '../../../extensions/artifacts/protocol.js';
 import { ClaimBody, LeaseBody, ReleaseBody } from '../../../extensions/pool/protocol.js';
 import { AskBody } from '../../../extensions/dag/arbitration-contract.js';
@@ -21,25 +21,10 @@ import { KernelError, type Envelope, type Port } from '../../../nanokernel/index
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/**
- * Bundle a worker extension the way scripts/bundle-extensions.mjs does (SDK and
- * zod stay imports, as the sandbox requires), into `dir`. The tests bundle the
- * tracker from source rather than load dist/extensions/dag/index.js, because a
- * concurrent `npm run build:ts` replaces that bundle with tsc's unbundled output.
- */
-async function bundle(entry: string, outfile: string): Promise<string> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    logLevel: 'silent',
-    plugins: [{ name: 'provided', setup: (b) => b.onResolve({ filter: /(^zod$)|(sdk\/worker\/index\.js$)/ }, (a) => ({ path: a.path, external: true })) }],
-  });
-  return outfile;
-}
+// The tests bundle the tracker from source (as the build does) rather than load
+// dist/extensions/dag/index.js, because a concurrent `npm run build:ts` replaces that
+// bundle with tsc's unbundled output.
+const bundle = bundleExtension;
 
 /** The fixture instrument, bundled into `dir`. */
 export const bundleInstrument = (dir: string): Promise<string> => bundle(path.join(import.meta.dirname, 'fixtures/instrument.ts'), path.join(dir, 'instrument.js'));
