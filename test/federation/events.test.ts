@@ -5,7 +5,7 @@
  * allow is refused and recorded on the receiving kernel; both kernels forward
  * news to each other, and an event that came from a peer is not sent back out.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -14,6 +14,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Federation, natsServerInstalled, startNatsServer, subjects, type NatsServer } from '../../cli/runtime/federation/index.js';
 import { Kernel, KeyRing, type Envelope, type Port } from '../../nanokernel/index.js';
 import { compilePolicy, parsePolicy } from '../../policies/index.js';
+import { readAudit } from '../nanokernel/helpers.js';
 
 const installed = natsServerInstalled();
 const suite = installed || process.env.CI ? describe : describe.skip;
@@ -26,7 +27,7 @@ function policy(text: string, name: string) {
   return compilePolicy(parsed.policy, parsed.source);
 }
 
-const records = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const records = readAudit;
 
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, expectNoStack, json, nk, npm, tempDir, writeDemoPolicy, type Ran } from './cli.js';
+import { readAudit } from '../../nanokernel/helpers.js';
 
 describe.concurrent('npm start (the demo)', () => {
   let dir: string;
@@ -134,7 +135,7 @@ describe('Ctrl-C during the demo', () => {
 
     const verified = await nk(['audit', 'verify', audit, '--json'], dir);
     expect(verified.code, verified.stdout).toBe(0);
-    const records = readFileSync(audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { action: string; target?: string });
+    const records = readAudit(audit);
     expect(records.some((r) => r.action === 'call' && r.target === 'dag')).toBe(true);
     // Every extension that started was stopped, and that is on disk.
     const started = new Set(records.filter((r) => r.action === 'endpoint.start').map((r) => r.target));

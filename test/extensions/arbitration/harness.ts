@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -18,6 +18,7 @@ import { ExtensionHost } from '../../../cli/runtime/host.js';
 import { bundleExtension } from '../../../scripts/extension-bundle.mjs';
 import type { Envelope, Port } from '../../../nanokernel/index.js';
 import { projectRoot } from '../../../sandboxes/compiled-path.js';
+import { readAudit } from '../../nanokernel/helpers.js';
 
 export const ROOT = projectRoot(path.dirname(new URL(import.meta.url).pathname));
 export const DIST = path.join(ROOT, 'dist', 'extensions', 'arbitration');
@@ -65,11 +66,7 @@ export async function startArbitration(policy: (dir: string) => Promise<Record<s
     auditFile,
     client,
     made,
-    audit: () =>
-      readFileSync(auditFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    audit: () => readAudit(auditFile),
     async close() {
       await host.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -4,10 +4,10 @@
  * succeeds, a node that times out and takes its fallback, a task that tries to
  * write outside its delegated key (denied), and a skipped node.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleDag, bundleInstrument, MemoryArtifacts, startHost, tempDir, writeFile, type Recorded, type Started } from './harness.js';
 import { INSTRUMENTS, testPolicy } from './policy.js';
+import { readAudit } from '../../nanokernel/helpers.js';
 
 const WORKFLOW = `version: 1
 name: acceptance
@@ -144,7 +144,7 @@ nodes:
     expect(artifacts.blobs.get('out/crash-1/crashing.txt')).toBe('crashing(fetch(SRC))');
 
     started.host.kernel.audit.flush();
-    const audit = readFileSync(started.host.kernel.audit.file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const audit = readAudit(started.host.kernel.audit.file);
     const crash = audit.findIndex((r) => r.action === 'endpoint.crash' && r.target === 'crashy');
     const restart = audit.findIndex((r) => r.action === 'endpoint.restart' && r.target === 'crashy');
     expect(crash).toBeGreaterThan(-1);

@@ -57,12 +57,7 @@ export async function client(kernel: Kernel, name: string, grants: GrantInput[])
   return kernel.register(name, await kernel.mintToken(name, parseGrants(grants)), () => undefined);
 }
 
-export function readAudit(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+export { readAudit } from '../../nanokernel/helpers.js';
 
 let nextId = 0;
 /** A valid call envelope to `to`, as the kernel would deliver it. */

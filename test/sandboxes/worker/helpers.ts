@@ -13,6 +13,7 @@ import pino from 'pino';
 import { Kernel, type Port, type Supervised } from '../../../nanokernel/index.js';
 import { projectRoot } from '../../../sandboxes/compiled-path.js';
 import { WorkerSandbox, type WorkerSandboxOptions } from '../../../sandboxes/worker/index.js';
+import { readAudit } from '../../nanokernel/helpers.js';
 
 export const ROOT = projectRoot(path.dirname(new URL(import.meta.url).pathname));
 
@@ -72,11 +73,7 @@ export async function startKernel(): Promise<TestKernel> {
       const token = await kernel.mintToken(options.id, grants);
       return kernel.attach(sandbox, token, {}, restart);
     },
-    audit: () =>
-      readFileSync(auditFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    audit: () => readAudit(auditFile),
     async close() {
       await kernel.shutdown(200);
       await Promise.allSettled(sandboxes.map((sandbox) => sandbox.stop()));
