@@ -15,6 +15,7 @@ import { main } from '../../cli/main.js';
 import { ENVELOPE_VERSION, KeyRing, type Envelope, type Port } from '../../nanokernel/index.js';
 import { ExtensionHost } from '../../cli/runtime/host.js';
 import { Federation, natsServerInstalled, startNatsServer, subjects, type NatsServer } from '../../cli/runtime/federation/index.js';
+import { readAudit } from '../nanokernel/helpers.js';
 
 const installed = natsServerInstalled();
 if (!installed && !process.env.CI) console.warn('test/federation skipped: nats-server is not installed (apt-get install nats-server); in CI it must be');
@@ -24,9 +25,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'nk-fed-'));
 const file = (name: string) => path.join(dir, name);
 
-function records(log: string): Record<string, unknown>[] {
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const records = readAudit;
 
 async function eventually<T>(fn: () => Promise<T> | T, ms = 10_000): Promise<T> {
   const until = Date.now() + ms;
